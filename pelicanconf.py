@@ -1,0 +1,129 @@
+"""Pelican settings for Pouls: everything a development build needs.
+
+`publishconf.py` imports this file and overrides only what publishing changes.
+"""
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+AUTHOR = "Rédaction de Pouls"
+SITENAME = "Pouls"
+SITESUBTITLE = "L’actualité des hôpitaux et de la santé, racontée par celles et ceux qui soignent"
+SITEURL = ""
+RELATIVE_URLS = False
+
+DEFAULT_LANG = "fr"
+TIMEZONE = "Europe/Paris"
+# Dates are formatted with Babel by the french_dates plugin, never with the OS locale.
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+DEFAULT_DATE = None
+
+PATH = str(HERE / "content")
+THEME = str(HERE / "theme")
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {}
+OUTPUT_PATH = str(HERE / "output")
+DELETE_OUTPUT_DIRECTORY = False
+IGNORE_FILES = [".#*", "*~", "#*#", "*.swp", "README.md"]
+
+USE_FOLDER_AS_CATEGORY = True
+# Folder name -> rubrique shown to readers. The folder is the rubrique's slug.
+RUBRIQUES = {
+    "hematologie": "Hématologie",
+    "cancerologie": "Cancérologie",
+    "urgences": "Urgences",
+    "brules": "Brûlés et plaies",
+    "femme-enfant": "Femme, mère, enfant",
+    "organisation": "Organisation des soins",
+}
+
+PLUGIN_PATHS = [str(HERE / "plugins")]
+PLUGINS = [
+    "rubriques",
+    "french_typography",
+    "french_dates",
+    "article_meta",
+    "hospitals",
+    "related_articles",
+    "comments",
+    "feeds",
+    "site_map",
+]
+
+# Stable, clean URLs: a report keeps its address as long as its slug is frozen.
+ARTICLE_URL = "{category}/{slug}/"
+ARTICLE_SAVE_AS = "{category}/{slug}/index.html"
+DRAFT_URL = "brouillons/{slug}/"
+DRAFT_SAVE_AS = "brouillons/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "rubrique/{slug}/"
+CATEGORY_SAVE_AS = "rubrique/{slug}/index.html"
+CATEGORIES_URL = "rubriques/"
+CATEGORIES_SAVE_AS = "rubriques/index.html"
+TAG_URL = "etiquette/{slug}/"
+TAG_SAVE_AS = "etiquette/{slug}/index.html"
+TAGS_URL = "etiquettes/"
+TAGS_SAVE_AS = "etiquettes/index.html"
+AUTHOR_URL = "auteur/{slug}/"
+AUTHOR_SAVE_AS = "auteur/{slug}/index.html"
+AUTHORS_URL = "auteurs/"
+AUTHORS_SAVE_AS = "auteurs/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+INDEX_SAVE_AS = "index.html"
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "404"]
+# 404.html is served by the host for unknown URLs; it lives at the root.
+TEMPLATE_PAGES = {}
+
+DEFAULT_PAGINATION = 10
+PAGINATED_TEMPLATES = {"index": None, "category": None, "tag": None, "author": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+SUMMARY_MAX_LENGTH = None
+DEFAULT_METADATA = {"status": "published"}
+# The file name is the slug: renaming a title never moves a published report.
+SLUGIFY_SOURCE = "basename"
+SLUG_REGEX_SUBSTITUTIONS = [
+    (r"[^\w\s-]", ""),
+    (r"(?u)\A\s*", ""),
+    (r"(?u)\s*\Z", ""),
+    (r"[-\s]+", "-"),
+]
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}
+
+# Feeds are written by the local `feeds` plugin; Pelican's own stay off everywhere.
+FEED_DOMAIN = None
+FEED_ATOM = None
+FEED_RSS = None
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+# Same input, same output: no cache that could make two builds differ.
+LOAD_CONTENT_CACHE = False
+CACHE_CONTENT = False
+WITH_FUTURE_DATES = False

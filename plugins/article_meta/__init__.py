@@ -1,0 +1,3 @@
+from .article_meta import register
+
+__all__ = ["register"]

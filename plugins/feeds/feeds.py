@@ -1,0 +1,5 @@
+"""Plugin feeds: placeholder until its issue lands (scaffolding, not a feature)."""
+
+
+def register():
+    pass

@@ -1,0 +1,3 @@
+from .french_dates import register
+
+__all__ = ["register"]

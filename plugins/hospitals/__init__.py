@@ -1,0 +1,3 @@
+from .hospitals import register
+
+__all__ = ["register"]

@@ -1,0 +1,5 @@
+"""Plugin hospitals: placeholder until its issue lands (scaffolding, not a feature)."""
+
+
+def register():
+    pass

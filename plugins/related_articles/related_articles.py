@@ -1,0 +1,5 @@
+"""Plugin related_articles: placeholder until its issue lands (scaffolding, not a feature)."""
+
+
+def register():
+    pass

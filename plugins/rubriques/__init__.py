@@ -1,0 +1,3 @@
+from .rubriques import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .site_map import register
+
+__all__ = ["register"]

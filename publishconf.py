@@ -1,0 +1,14 @@
+"""Publishing overrides: only what differs from pelicanconf.py.
+
+SITEURL comes from the POULS_SITEURL environment variable; without it the
+documented default below is used, so a publish build always has absolute URLs.
+"""
+
+import os
+import sys
+
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+from pelicanconf import *  # noqa: E402,F401,F403  (Pelican's documented pattern)
+
+SITEURL = os.environ.get("POULS_SITEURL", "https://pouls.example.fr").rstrip("/")
+RELATIVE_URLS = False
