@@ -127,3 +127,10 @@ TRANSLATION_FEED_RSS = None
 LOAD_CONTENT_CACHE = False
 CACHE_CONTENT = False
 WITH_FUTURE_DATES = False
+
+# Comments (plugin comments): approved comments live in content/comments/<article-slug>/;
+# the form posts to the intake service (`make comments-serve`), which reads the list of
+# reports open to comments from output/donnees/commentaires.json.
+COMMENTS_PATH = "comments"
+COMMENTS_ENDPOINT = "http://127.0.0.1:8001/commentaires"
+COMMENTS_INDEX_SAVE_AS = "donnees/commentaires.json"

@@ -12,3 +12,5 @@ from pelicanconf import *  # noqa: E402,F401,F403  (Pelican's documented pattern
 
 SITEURL = os.environ.get("POULS_SITEURL", "https://pouls.example.fr").rstrip("/")
 RELATIVE_URLS = False
+# The public address of the comment intake service (behind the same nginx as the site).
+COMMENTS_ENDPOINT = os.environ.get("POULS_COMMENTS_ENDPOINT", SITEURL + "/commentaires")
