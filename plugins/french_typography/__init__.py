@@ -1,3 +1,3 @@
-from .french_typography import register
+from .french_typography import plain_text, register, typographize
 
-__all__ = ["register"]
+__all__ = ["register", "typographize", "plain_text"]
