@@ -83,7 +83,7 @@ DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "404"]
 TEMPLATE_PAGES = {}
 
 DEFAULT_PAGINATION = 10
-PAGINATED_TEMPLATES = {"index": None, "category": None, "tag": None, "author": None}
+PAGINATED_TEMPLATES = {"index": None, "category": None, "tag": None, "author": None, "hospital": None}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
@@ -122,6 +122,13 @@ TAG_FEED_ATOM = None
 TAG_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
+# The feeds plugin refuses to run if any setting above is switched back on.
+# Every feed entry id is tag:<FEEDS_ID_AUTHORITY>:reportage/<slug>: never change it once
+# feeds are public, even if the site moves to another domain.
+FEEDS_ID_AUTHORITY = "pouls.example.fr,2026"
+FEEDS_MAX_ITEMS = 20
+# Feeds need absolute URLs; with SITEURL = "" (development) they use the `make serve` address.
+FEEDS_SITEURL = "http://127.0.0.1:8000"
 
 # Same input, same output: no cache that could make two builds differ.
 LOAD_CONTENT_CACHE = False
