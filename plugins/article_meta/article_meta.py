@@ -1,5 +1,332 @@
-"""Plugin article_meta: placeholder until its issue lands (scaffolding, not a feature)."""
+"""Plugin article_meta: the facts a report page shows around its body.
+
+For every report (published, hidden and draft) it sets:
+
+    article.reading_time   minutes, an int of at least 1         « Lecture : 4 min »
+    article.sources        [(label, url_or_None), …]             from `Sources:`
+    article.image          {src, alt, credit, width, height}     from `Image:`, `ImageAlt:`,
+                           or None                               `ImageCredit:` (sizes by Pillow)
+    article.video          "https://…" or None                   from `Video:` (a link, never an embed)
+    article.transcript     [paragraph, …] or None                from `Transcript:` (a file or text)
+
+and removes the first paragraph of the body when it repeats the `Summary` (the
+standfirst is printed above the body; the seed page printed it twice, once with
+straight and once with curly apostrophes).
+
+Settings (pelicanconf.py):
+
+    ARTICLE_META_WORDS_PER_MINUTE = 230   # reading speed used for the reading time
+
+Bad front matter is a build warning that names the file, the key and the fix; the
+report is still built, without the faulty block.
+"""
+
+import html
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote, urlsplit
+
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WORDS_PER_MINUTE = 230
+TRANSCRIPT_SUFFIXES = (".txt", ".md")
+
+_TAG = re.compile(r"<[^>]+>")
+_FIRST_PARAGRAPH = re.compile(r"\A\s*<p(?:\s[^>]*)?>(.*?)</p>\s*", re.DOTALL)
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+_SPACES = re.compile(r"\s+")
+# Only ASCII whitespace collapses: U+00A0 and U+202F are the typography's work, kept as is.
+_ASCII_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_SOURCE = re.compile(r"\A(?P<label>.*?)\s*<(?P<url>[^<>\s]+)>\s*\Z", re.DOTALL)
+# Apostrophes and no-break spaces differ between what an editor types in the front
+# matter and what the typography plugin or a copy-paste leaves in the body.
+_CHAR_FOLD = str.maketrans({
+    "’": "'", "‘": "'", "ʼ": "'", "′": "'",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\u200a": " ",
+})
+
+
+class ArticleMetaSettingsError(ValueError):
+    """A setting of this plugin has a value it cannot use."""
+
+
+@dataclass(frozen=True)
+class ArticleMetaSettings:
+    words_per_minute: int = DEFAULT_WORDS_PER_MINUTE
+
+    @classmethod
+    def from_settings(cls, settings):
+        wpm = settings.get("ARTICLE_META_WORDS_PER_MINUTE", DEFAULT_WORDS_PER_MINUTE)
+        if isinstance(wpm, bool) or not isinstance(wpm, int) or wpm <= 0:
+            raise ArticleMetaSettingsError(
+                f"article_meta: ARTICLE_META_WORDS_PER_MINUTE is {wpm!r}; "
+                f"set it to a positive whole number of words (default {DEFAULT_WORDS_PER_MINUTE}) in pelicanconf.py"
+            )
+        return cls(words_per_minute=wpm)
+
+
+# --------------------------------------------------------------------- plain functions
+
+
+def plain_text(markup):
+    """Text of an HTML fragment, entities decoded, ASCII whitespace collapsed."""
+    return _ASCII_SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip(" ")
+
+
+def normalise_for_comparison(markup):
+    """Text of a fragment with apostrophes, spaces and ellipses folded.
+
+    Two renderings of one sentence — straight or curly apostrophes, plain,
+    no-break or narrow no-break spaces, « ... » or « … » — compare equal.
+    """
+    # Tags vanish without a space: « <em>mot</em>, » and « mot, » are the same sentence.
+    text = html.unescape(_TAG.sub("", markup or "")).translate(_CHAR_FOLD)
+    text = text.replace("...", "…")
+    # Typography adds a space before ; : ! ? and inside « » that the editor may not have typed.
+    text = re.sub(r"\s*([;:!?»])", r" \1", text)
+    text = re.sub(r"«\s*", "« ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def remove_repeated_standfirst(content, summary):
+    """Return (content, removed): the body without a first paragraph repeating the summary."""
+    if not content or not summary:
+        return content, False
+    match = _FIRST_PARAGRAPH.match(content)
+    if match is None:
+        return content, False
+    wanted = normalise_for_comparison(summary)
+    if not wanted or normalise_for_comparison(match.group(1)) != wanted:
+        return content, False
+    return content[match.end():], True
+
+
+def count_words(markup):
+    return len(_WORD.findall(plain_text(markup)))
+
+
+def reading_time(markup, words_per_minute=DEFAULT_WORDS_PER_MINUTE):
+    """Minutes needed to read a fragment, rounded up, at least 1."""
+    return max(1, math.ceil(count_words(markup) / words_per_minute))
+
+
+def parse_sources(value):
+    """Parse `Label <https://url>; Other label` into [(label, url or None)] and problems."""
+    sources, problems = [], []
+    if value is None:
+        return sources, problems
+    items = value if isinstance(value, list) else str(value).split(";")
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            continue
+        match = _SOURCE.match(item)
+        label, url = (match.group("label").strip(), match.group("url")) if match else (item, None)
+        if url is not None and urlsplit(url).scheme not in ("http", "https"):
+            problems.append(
+                f"Sources item {item!r} has the address {url!r}, which is not an http(s) URL; "
+                "write it as « Label <https://…> » or leave the address out"
+            )
+            url = None
+        if not label:
+            problems.append(
+                f"Sources item {item!r} has no label; write « Label <https://…> »"
+            )
+            label = url
+        sources.append((label, url))
+    return sources, problems
+
+
+def check_video(value):
+    """Return (url or None, problems) for the `Video` key: an http(s) link only."""
+    if value is None or not str(value).strip():
+        return None, []
+    url = str(value).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None, [
+            f"Video is {url!r}, which is not an http(s) URL; "
+            "give the address of the video page, like « Video: https://… »"
+        ]
+    return url, []
+
+
+def split_paragraphs(text):
+    paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
+    return [_ASCII_SPACES.sub(" ", p).strip(" ") for p in paragraphs if p.strip()]
+
+
+def read_transcript(value, content_root):
+    """Return (paragraphs or None, problems) for the `Transcript` key.
+
+    The value is a text file under content/ (`transcripts/x.txt`) or the text itself.
+    """
+    if value is None or not str(value).strip():
+        return None, []
+    text = str(value).strip()
+    looks_like_path = "\n" not in text and text.lower().endswith(TRANSCRIPT_SUFFIXES)
+    if not looks_like_path:
+        return split_paragraphs(text), []
+    path, problem = _resolve_under(content_root, text, "Transcript")
+    if problem:
+        return None, [problem]
+    if not os.path.isfile(path):
+        return None, [
+            f"Transcript file {text!r} does not exist under content/; "
+            "add it there or write the transcript itself after « Transcript: »"
+        ]
+    with open(path, encoding="utf-8") as handle:
+        paragraphs = split_paragraphs(handle.read())
+    if not paragraphs:
+        return None, [f"Transcript file {text!r} is empty; write the transcript in it"]
+    return paragraphs, []
+
+
+def _resolve_under(content_root, value, key):
+    relative = PurePosixPath(value.replace("\\", "/"))
+    if relative.is_absolute() or ".." in relative.parts or urlsplit(value).scheme:
+        return None, (
+            f"{key} is {value!r}; give a path under content/, like « {key}: images/photo.jpg »"
+            if key == "Image"
+            else f"{key} is {value!r}; give a path under content/, like « {key}: transcripts/video.txt »"
+        )
+    return os.path.join(content_root, *relative.parts), None
+
+
+def image_size(path, cache):
+    """(width, height) of an image file, read once per path (header only)."""
+    if path not in cache:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as picture:
+                cache[path] = picture.size
+        except (UnidentifiedImageError, OSError):
+            cache[path] = None
+    return cache[path]
+
+
+def describe_image(value, alt, credit, content_root, static_paths, size_cache):
+    """Return (image dict or None, problems) for the `Image`, `ImageAlt`, `ImageCredit` keys."""
+    if value is None or not str(value).strip():
+        problems = []
+        if alt:
+            problems.append("ImageAlt is set but Image is not; add « Image: images/<file> » or remove ImageAlt")
+        return None, problems
+    value = str(value).strip()
+    path, problem = _resolve_under(content_root, value, "Image")
+    if problem:
+        return None, [problem]
+    relative = PurePosixPath(value.replace("\\", "/"))
+    if not any(relative.parts[: len(PurePosixPath(s).parts)] == PurePosixPath(s).parts for s in static_paths):
+        return None, [
+            f"Image {value!r} is not in a static folder ({', '.join(static_paths)}), so it would not be "
+            "published; move it to content/images/ and write « Image: images/<file> »"
+        ]
+    if not os.path.isfile(path):
+        return None, [f"Image {value!r} does not exist under content/; add the file or fix the Image key"]
+    size = image_size(path, size_cache)
+    if size is None:
+        return None, [f"Image {value!r} is not an image Pillow can read; export it as JPEG, PNG or WebP"]
+    alt = plain_text(alt)
+    if not alt:
+        return None, [
+            f"Image {value!r} has no ImageAlt; describe what the picture shows in « ImageAlt: … » "
+            "(readers who cannot see it rely on it)"
+        ]
+    return {
+        "src": quote(relative.as_posix()),
+        "alt": alt,
+        "credit": plain_text(credit) or None,
+        "width": size[0],
+        "height": size[1],
+    }, []
+
+
+def plain_typographer(settings):
+    """French typography for the plain-text fields french_typography leaves alone.
+
+    Source labels and transcripts are shown to readers but are neither title, summary
+    nor body; they get the same rules when that plugin is on, and stay as typed otherwise.
+    """
+    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
+    if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
+        return lambda text: text
+    from french_typography import typographize
+
+    return typographize
+
+
+# --------------------------------------------------------------------- receivers
+
+
+def validate_settings(pelican):
+    """Fail the build early, with the bad value quoted, when a setting is unusable."""
+    ArticleMetaSettings.from_settings(pelican.settings)
+
+
+def _warn(article, problem):
+    logger.warning("article_meta: %s: %s", article.relative_source_path, problem)
+
+
+def attach_article_meta(generator):
+    """Attach reading time, sources, image, video and transcript; drop a repeated standfirst."""
+    options = ArticleMetaSettings.from_settings(generator.settings)
+    content_root = generator.path
+    static_paths = list(generator.settings.get("STATIC_PATHS", []))
+    size_cache = {}
+    typography = plain_typographer(generator.settings)
+    everything = (
+        list(generator.articles) + list(generator.translations)
+        + list(generator.hidden_articles) + list(generator.hidden_translations)
+        + list(generator.drafts) + list(generator.drafts_translations)
+    )
+    for article in everything:
+        meta = article.metadata
+        if "summary" in meta:
+            content, removed = remove_repeated_standfirst(article._content, meta["summary"])
+            if removed:
+                article._content = content
+                # Content.get_content is memoised: forget a body read before the fix.
+                article.get_content.cache.pop((article, article.get_siteurl()), None)
+                logger.debug("article_meta: %s: removed a first paragraph repeating Summary",
+                             article.relative_source_path)
+        article.reading_time = reading_time(article._content, options.words_per_minute)
+
+        sources, problems = parse_sources(meta.get("sources"))
+        article.sources = [(typography(label), url) for label, url in sources]
+        image, more = describe_image(meta.get("image"), meta.get("imagealt"), meta.get("imagecredit"),
+                                     content_root, static_paths, size_cache)
+        problems += more
+        article.image = image
+        video, more = check_video(meta.get("video"))
+        problems += more
+        article.video = video
+        transcript, more = read_transcript(meta.get("transcript"), content_root)
+        problems += more
+        article.transcript = [typography(p) for p in transcript] if transcript else None
+        if transcript and not video:
+            problems.append(
+                "Transcript is set but Video is not; add « Video: https://… » or remove Transcript"
+            )
+        if video and not transcript and not more:
+            problems.append(
+                "Video has no Transcript; add « Transcript: transcripts/<file>.txt » or the text itself "
+                "(RGAA 4.1 asks for a text alternative to every video)"
+            )
+        for problem in problems:
+            _warn(article, problem)
 
 
 def register():
-    pass
+    # initialized: settings are final here, and an exception stops the build before any reading.
+    signals.initialized.connect(validate_settings)
+    # pretaxonomy: every report is read and typographed (content_object_init), and no other
+    # plugin has looked at the body yet; related articles and feeds run later and see the result.
+    signals.article_generator_pretaxonomy.connect(attach_article_meta)

@@ -1,5 +1,208 @@
-"""Plugin hospitals: placeholder until its issue lands (scaffolding, not a feature)."""
+"""Plugin hospitals: the établissements a report concerns, with a page for each.
+
+A report names the hospitals it is about in its front matter, like Pelican's
+`Authors` (comma-separated, or `;`-separated when a name holds a comma):
+
+    Hospitals: CHU de Rennes, Centre hospitalier de Vannes
+
+The plugin then
+
+- sets `article.hospitals` on every report: a list of `Hospital` objects (`.name`,
+  `.slug`, `.url` = `etablissement/<slug>/`), empty when the key is absent;
+- puts `hospitals` in the shared context: `[(Hospital, [published reports, newest
+  first]), …]` sorted by slug, for templates and for the feeds plugin;
+- writes one page per hospital (template `hospital.html`, paginated like a tag when
+  `"hospital"` is in PAGINATED_TEMPLATES) and the index (template `hospitals.html`).
+
+Settings (defaults shown):
+
+    HOSPITALS_PAGE_URL = "etablissement/{slug}/"
+    HOSPITALS_PAGE_SAVE_AS = "etablissement/{slug}/index.html"
+    HOSPITALS_INDEX_URL = "etablissements/"
+    HOSPITALS_INDEX_SAVE_AS = "etablissements/index.html"
+"""
+
+import logging
+from dataclasses import dataclass
+
+from pelican import signals
+from pelican.readers import ensure_metadata_list
+from pelican.urlwrappers import URLWrapper
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "HOSPITALS_PAGE_URL": "etablissement/{slug}/",
+    "HOSPITALS_PAGE_SAVE_AS": "etablissement/{slug}/index.html",
+    "HOSPITALS_INDEX_URL": "etablissements/",
+    "HOSPITALS_INDEX_SAVE_AS": "etablissements/index.html",
+}
+
+
+class HospitalsSettingsError(ValueError):
+    """A setting of this plugin has a value it cannot use."""
+
+
+@dataclass(frozen=True)
+class HospitalsSettings:
+    page_url: str = DEFAULTS["HOSPITALS_PAGE_URL"]
+    page_save_as: str = DEFAULTS["HOSPITALS_PAGE_SAVE_AS"]
+    index_url: str = DEFAULTS["HOSPITALS_INDEX_URL"]
+    index_save_as: str = DEFAULTS["HOSPITALS_INDEX_SAVE_AS"]
+
+    @classmethod
+    def from_settings(cls, settings):
+        values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+        for key, value in values.items():
+            if not isinstance(value, str) or not value.strip():
+                raise HospitalsSettingsError(
+                    f"hospitals: {key} is {value!r}; set it to a non-empty string like {DEFAULTS[key]!r} "
+                    "in pelicanconf.py"
+                )
+            if key.startswith("HOSPITALS_PAGE") and "{slug}" not in value:
+                raise HospitalsSettingsError(
+                    f"hospitals: {key} is {value!r}, which has no {{slug}}: every hospital would get "
+                    f"the same address; use a pattern like {DEFAULTS[key]!r}"
+                )
+            if key.endswith("SAVE_AS") and not value.endswith(".html"):
+                raise HospitalsSettingsError(
+                    f"hospitals: {key} is {value!r}; it names a file and must end in .html, like {DEFAULTS[key]!r}"
+                )
+        return cls(
+            page_url=values["HOSPITALS_PAGE_URL"],
+            page_save_as=values["HOSPITALS_PAGE_SAVE_AS"],
+            index_url=values["HOSPITALS_INDEX_URL"],
+            index_save_as=values["HOSPITALS_INDEX_SAVE_AS"],
+        )
+
+
+class Hospital(URLWrapper):
+    """An établissement: named like a tag, with its own page and feeds."""
+
+    def __init__(self, name, settings, options=None):
+        super().__init__(name.strip(), settings)
+        self.options = options or HospitalsSettings()
+
+    # URLWrapper builds url/save_as from `<CLASSNAME>_URL`; ours follow the plugin's prefix.
+    @property
+    def url(self):
+        return self.options.page_url.format(slug=self.slug)
+
+    @property
+    def save_as(self):
+        return self.options.page_save_as.format(slug=self.slug)
+
+    @property
+    def page_name(self):
+        return self.url.rsplit(".", 1)[0] if self.url.endswith(".html") else self.url
+
+
+# --------------------------------------------------------------------- plain functions
+
+
+def hospital_names(value):
+    """Names listed in a `Hospitals` value, in order, without duplicates."""
+    if value is None:
+        return []
+    return ensure_metadata_list(value)
+
+
+def index_hospitals(articles):
+    """[(Hospital, [articles in the given order])] sorted by slug, for published reports."""
+    by_slug = {}
+    for report in articles:
+        for hospital in getattr(report, "hospitals", []):
+            by_slug.setdefault(hospital.slug, (hospital, []))[1].append(report)
+    return [by_slug[slug] for slug in sorted(by_slug)]
+
+
+def plain_typographer(settings):
+    """French typography for hospital names (« Centre hospitalier d’Avranches »).
+
+    Names are front matter, which french_typography does not cover; they get the same
+    rules when that plugin is on, and stay as typed otherwise.
+    """
+    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
+    if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
+        return lambda text: text
+    from french_typography import typographize
+
+    return typographize
+
+
+# --------------------------------------------------------------------- receivers
+
+
+def validate_settings(pelican):
+    """Fail the build early, with the bad value quoted, when a setting is unusable."""
+    HospitalsSettings.from_settings(pelican.settings)
+
+
+def attach_hospitals(generator):
+    """Give every report its list of Hospital objects, one object per établissement."""
+    options = HospitalsSettings.from_settings(generator.settings)
+    known = {}
+    typography = plain_typographer(generator.settings)
+    reports = (
+        list(generator.articles) + list(generator.translations)
+        + list(generator.hidden_articles) + list(generator.hidden_translations)
+        + list(generator.drafts) + list(generator.drafts_translations)
+    )
+    for report in reports:
+        hospitals = []
+        for name in hospital_names(report.metadata.get("hospitals")):
+            candidate = Hospital(typography(name), generator.settings, options)
+            if not candidate.slug:
+                logger.warning(
+                    "hospitals: %s: Hospitals entry %r gives an empty address; write the établissement's name "
+                    "with letters, like « Hospitals: CHU de Rennes »",
+                    report.relative_source_path, name,
+                )
+                continue
+            hospital, first_source = known.setdefault(candidate.slug, (candidate, report.relative_source_path))
+            if hospital.name != candidate.name:
+                logger.warning(
+                    "hospitals: %s: Hospitals entry %r is spelled %r in %s; use one spelling for one établissement",
+                    report.relative_source_path, candidate.name, hospital.name, first_source,
+                )
+            if hospital not in hospitals:
+                hospitals.append(hospital)
+        report.hospitals = hospitals
+
+
+def publish_hospitals_index(generator):
+    """Expose `hospitals` to every template and to the plugins that write after us (feeds)."""
+    generator.context["hospitals"] = index_hospitals(generator.articles)
+
+
+def write_hospital_pages(generator, writer):
+    """Write one paginated page per hospital and the index of hospitals."""
+    options = HospitalsSettings.from_settings(generator.settings)
+    hospitals = generator.context.get("hospitals", [])
+    relative_urls = generator.settings["RELATIVE_URLS"]
+    template = generator.get_template("hospital")
+    for hospital, reports in hospitals:
+        writer.write_file(
+            hospital.save_as, template, generator.context,
+            relative_urls=relative_urls,
+            hospital=hospital, articles=reports,
+            dates=sorted(reports, key=lambda report: report.date, reverse=True),
+            template_name="hospital", blog=True, url=hospital.url,
+            page_name=hospital.page_name, all_articles=generator.articles,
+        )
+    writer.write_file(
+        options.index_save_as, generator.get_template("hospitals"), generator.context,
+        relative_urls=relative_urls, url=options.index_url, template_name="hospitals",
+    )
 
 
 def register():
-    pass
+    # initialized: settings are final; an exception stops the build before any reading.
+    signals.initialized.connect(validate_settings)
+    # pretaxonomy: every report is read; related articles and feeds, which run at
+    # finalized or later, can rely on article.hospitals.
+    signals.article_generator_pretaxonomy.connect(attach_hospitals)
+    # finalized: the published list is sorted newest first, before any page is written.
+    signals.article_generator_finalized.connect(publish_hospitals_index)
+    # article_writer_finalized: the writer and the article templates are at hand.
+    signals.article_writer_finalized.connect(write_hospital_pages)
