@@ -250,7 +250,7 @@ def validate_submission(raw):
     if any(char in raw_email for char in LINE_BREAKS):
         errors["email"] = "L’adresse électronique ne peut pas contenir de retour à la ligne."
     elif email and (len(email) > EMAIL_MAX or not EMAIL_RE.fullmatch(email)):
-        errors["email"] = "Cette adresse électronique n’est pas valable (exemple : prenom@exemple.fr)."
+        errors["email"] = "Cette adresse électronique n’est pas valable (exemple : prenom@exemple.fr)."
 
     website, website_error = validate_website(raw.get("website") or "")
     if website_error:
@@ -261,7 +261,7 @@ def validate_submission(raw):
         errors["body"] = "Écrivez votre commentaire."
     elif len(body) > BODY_MAX:
         errors["body"] = (
-            f"Le commentaire est trop long : {len(body)} caractères pour {BODY_MAX} au plus."
+            f"Le commentaire est trop long : {len(body)} caractères pour {BODY_MAX} au plus."
         )
 
     parent = (raw.get("parent") or "").strip()
