@@ -137,10 +137,12 @@ _OPEN_GUILLEMET = re.compile(r"«" + _WS + "*")
 _CLOSE_GUILLEMET = re.compile(r"(?<=\S)" + _WS + "*»")
 # Before ; ! ? : not after a space, an opening bracket or quote, or another such mark
 # (« ?! » keeps its two marks together).
-_BEFORE_NARROW = re.compile(r"(?<=[^\s(\[{«“'\"/!?;:])" + _WS + r"*(?=[;!?])")
-_BEFORE_COLON = re.compile(r"(?<=[^\s(\[{«“'\"/:])(" + _WS + r"*):(?!//)")
-_BEFORE_UNIT = re.compile(r"(?<=\d)" + _WS + r"*(?=[%‰€])")
+_BEFORE_NARROW = re.compile(r"([^\s(\[{«“'\"/!?;:])" + _WS + r"*(?=[;!?])")
+_BEFORE_COLON = re.compile(r"([^\s(\[{«“'\"/:])(" + _WS + r"*):(?!//)")
+_BEFORE_UNIT = re.compile(r"(\d)" + _WS + r"*(?=[%‰€])")
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[ \u00a0\u202f]\d)")
+_THOUSANDS_HINT = re.compile(r"\d[ \u00a0]\d")
+_ORDINAL_HINT = re.compile(r"[\dIVXLC](?:è|i?[eè]me|i?ère|ere|nd)")
 _ORDINAL_1RE = re.compile(r"\b1(?:ère|ere|ière|iere)(s?)\b")
 _ORDINAL_NTH = re.compile(r"\b(?![1I](?![\dIVXLC]))(\d+|[IVXLC]+)(?:ème|eme|ième|ieme|è)(s?)\b")
 _ORDINAL_2D = re.compile(r"\b2(?:nd)(e?s?)\b")
@@ -156,13 +158,13 @@ def _quote(match):
 
 
 def _colon(match):
-    string, end = match.string, match.end()
-    before = string[match.start() - 1]
-    after = string[end] if end < len(string) else ""
+    before, space = match.group(1), match.group(2)
+    end = match.end()
+    after = match.string[end] if end < len(match.string) else ""
     # 10:30, 3:2 — a time or a ratio keeps its colon tight.
-    if not match.group(1) and before.isdigit() and after.isdigit():
+    if not space and before.isdigit() and after.isdigit():
         return match.group(0)
-    return NBSP + ":"
+    return before + NBSP + ":"
 
 
 def _thousands(match):
@@ -171,19 +173,29 @@ def _thousands(match):
 
 def _fix_run(text):
     """Apply the rules to a run of text that holds no tag, URL, e-mail or entity."""
-    text = _ELLIPSIS.sub("…", text)
-    text = _APOSTROPHE.sub("’", text)
+    # Each rule runs only when its character is there: most runs need two or three.
+    if "..." in text:
+        text = _ELLIPSIS.sub("…", text)
+    if "'" in text:
+        text = _APOSTROPHE.sub("’", text)
     if '"' in text:
         text = _DOUBLE_QUOTE.sub(_quote, text)
-    text = _OPEN_GUILLEMET.sub("«" + NBSP, text)
-    text = _CLOSE_GUILLEMET.sub(NBSP + "»", text)
-    text = _BEFORE_NARROW.sub(NNBSP, text)
-    text = _BEFORE_COLON.sub(_colon, text)
-    text = _BEFORE_UNIT.sub(NBSP, text)
-    text = _THOUSANDS.sub(_thousands, text)
-    text = _ORDINAL_1RE.sub(r"1re\1", text)
-    text = _ORDINAL_NTH.sub(r"\1e\2", text)
-    text = _ORDINAL_2D.sub(r"2d\1", text)
+    if "«" in text:
+        text = _OPEN_GUILLEMET.sub("«" + NBSP, text)
+    if "»" in text:
+        text = _CLOSE_GUILLEMET.sub(NBSP + "»", text)
+    if ";" in text or "!" in text or "?" in text:
+        text = _BEFORE_NARROW.sub(r"\1" + NNBSP, text)
+    if ":" in text:
+        text = _BEFORE_COLON.sub(_colon, text)
+    if "%" in text or "€" in text or "‰" in text:
+        text = _BEFORE_UNIT.sub(r"\1" + NBSP, text)
+    if _THOUSANDS_HINT.search(text):
+        text = _THOUSANDS.sub(_thousands, text)
+    if _ORDINAL_HINT.search(text):
+        text = _ORDINAL_1RE.sub(r"1re\1", text)
+        text = _ORDINAL_NTH.sub(r"\1e\2", text)
+        text = _ORDINAL_2D.sub(r"2d\1", text)
     return text
 
 
@@ -214,9 +226,11 @@ def _fix_text(text, previous, quotes):
         return text
     if '"' in text:
         quotes.extend((m.start(), text) for m in _DOUBLE_QUOTE.finditer(text))
+    context = _context_char(previous)
+    if "://" not in text and "www." not in text and "@" not in text and "&" not in text:
+        return _fix_with_context(text, context)
     pieces = []
     position = 0
-    context = _context_char(previous)
     for match in _PROTECTED.finditer(text):
         run = text[position:match.start()]
         if run:
