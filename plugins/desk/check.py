@@ -28,6 +28,10 @@ def load_check_settings(settings_file="pelicanconf.py", content=None):
 def run_checks(settings_file="pelicanconf.py", content=None, stream=None):
     """Print the report; return (exit status, CheckReport or None)."""
     stream = stream or sys.stdout
+    if content is not None and not Path(content).is_dir():
+        print(f"desk: the content folder {content} does not exist; "
+              "pass --content <folder> or set PATH in pelicanconf.py", file=stream)
+        return 2, None
     try:
         settings = load_check_settings(settings_file, content)
     except CheckSettingsError as exc:

@@ -107,7 +107,7 @@ MESSAGES = {key: _fr(text) for key, text in {
         "(ou, dans votre éditeur, « Enregistrer sous » avec l’encodage « UTF-8 »)."
     ),
     "header-no-colon": (
-        "la ligne d’en-tête « {line} » n’a pas de deux-points. "
+        "la ligne d’en-tête « {text} » n’a pas de deux-points. "
         "Écrivez « Clé: valeur », ou laissez une ligne vide entre l’en-tête et le texte."
     ),
     "header-bad-key": "« {key} » n’est pas un nom de clé valide. Écrivez « {fix}: … ».",
@@ -116,7 +116,7 @@ MESSAGES = {key: _fr(text) for key, text in {
     ),
     "duplicate-key": "la clé « {key} » est déjà donnée ligne {first}. Gardez une seule ligne « {key}: … ».",
     "missing-key": "{label} manque. Ajoutez une ligne « {key}: … » dans l’en-tête.",
-    "empty-key": "{label} est vide. Écrivez-le après « {key}: ».",
+    "empty-key": "{label} est vide. Écrivez-{pronoun} après « {key}: ».",
     "bad-date": (
         "la date « {value} » de « {key} » n’est pas une date. "
         "Écrivez-la « AAAA-MM-JJ HH:MM », par exemple « {key}: 2026-11-27 09:30 »."
@@ -182,7 +182,8 @@ MESSAGES = {key: _fr(text) for key, text in {
     ),
 }.items()}
 
-LABELS = {"title": "le titre", "date": "la date", "summary": "le chapô (Summary)"}
+# What each required key is called for the editor, and its pronoun (« écrivez-la »).
+LABELS = {"title": ("le titre", "le"), "date": ("la date", "la"), "summary": ("le chapô (Summary)", "le")}
 
 
 # --------------------------------------------------------------------- settings
@@ -387,7 +388,7 @@ def parse_header(lines):
 
 def suggest_slug(text, substitutions):
     # Apostrophes split words (« l’Ouest » → « l-ouest »), Pelican's slugify drops them.
-    text = re.sub(r"['’ʼ]", " ", text)
+    text = re.sub(r"['’ʼ_]", " ", text)
     return slugify(text, regex_subs=list(substitutions) or [(r"[^\w\s-]", ""), (r"[-\s]+", "-")])
 
 
@@ -429,6 +430,18 @@ def first_paragraph(body):
             start = number
         lines.append(stripped)
     return start, " ".join(lines)
+
+
+def repeated_standfirst_line(summary, body):
+    """Line of the body's first paragraph when it repeats the standfirst (the seed's defect), else None.
+
+    The comparison folds what differs between two copies of one sentence: straight
+    or curly apostrophes, plain or no-break spaces, Markdown emphasis.
+    """
+    line, paragraph = first_paragraph(body)
+    if line is None or not summary.strip():
+        return None
+    return line if _plain(paragraph) == _plain(summary) else None
 
 
 # --------------------------------------------------------------------- per-file rules
@@ -482,7 +495,7 @@ def check_header(source, lines, out, settings):
             else:
                 out.error(number, "header-bad-key-unknown", key=loose.group("key"))
         else:
-            out.error(number, "header-no-colon", line=_shorten(text.strip()))
+            out.error(number, "header-no-colon", text=_shorten(text.strip()))
     for item in fields:
         lower = item.key.lower()
         if lower in source.fields:
@@ -510,10 +523,15 @@ def check_required(source, out, settings):
         value = source.value(key)
         # A draft is work in progress: only its title is needed to build it.
         report = out.warning if draft and key != "title" else out.error
+        label, pronoun = LABELS[key]
         if value is None:
-            report(1, "missing-key", label=LABELS[key].capitalize(), key=KNOWN_KEYS[key])
+            report(1, "missing-key", label=_upper_first(label), key=KNOWN_KEYS[key])
         elif not value:
-            report(source.line_of(key), "empty-key", label=LABELS[key].capitalize(), key=KNOWN_KEYS[key])
+            report(source.line_of(key), "empty-key", label=_upper_first(label), pronoun=pronoun, key=KNOWN_KEYS[key])
+
+
+def _upper_first(text):
+    return text[:1].upper() + text[1:]
 
 
 def check_values(source, out, settings):
@@ -630,14 +648,13 @@ def check_body(source, out, settings):
             out.warning(number, "raw-script")
     summary = source.value("summary")
     if summary:
-        plain_summary = _plain(summary)
-        if len(plain_summary) > settings.summary_max_length:
+        length = len(" ".join(re.sub(r"[*_`]+", "", summary).split()))
+        if length > settings.summary_max_length:
             out.warning(
-                source.line_of("summary"), "summary-too-long",
-                length=len(plain_summary), limit=settings.summary_max_length,
+                source.line_of("summary"), "summary-too-long", length=length, limit=settings.summary_max_length,
             )
-        line, paragraph = first_paragraph(source.body)
-        if line is not None and _plain(paragraph) == plain_summary:
+        line = repeated_standfirst_line(summary, source.body)
+        if line is not None:
             out.warning(line, "summary-repeated")
 
 
@@ -663,7 +680,11 @@ def read_tags(source, out):
     if not value:
         return
     seen = {}
-    for tag in ensure_metadata_list(value.replace("\n", " ")):
+    # Split like Pelican's ensure_metadata_list, but keep repeats: Pelican drops them silently.
+    items = value.replace("\n", " ").split(";" if ";" in value else ",")
+    for tag in (item.strip() for item in items):
+        if not tag:
+            continue
         key = tag_key(tag)
         if key in seen:
             out.warning(source.line_of("tags"), "tag-repeated", tag=tag)
