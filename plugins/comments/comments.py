@@ -7,6 +7,7 @@ to each report:
     article.comments          [Comment, …] in date order (all of them, replies included)
     article.comment_threads   [CommentThread(comment, replies), …]: one level of replies
     article.comments_open     bool: front matter `Comments: open` (default) or `closed`
+    article.comments_endpoint the URL the form posts to (validated COMMENTS_ENDPOINT)
 
 and writes `COMMENTS_INDEX_SAVE_AS` (JSON), the list of reports that accept comments,
 which the intake service reads so it never trusts a slug a reader sent.
@@ -105,7 +106,7 @@ def load_comment_files(root):
         return found, problems
     for stray in sorted(root.glob("*.md")):
         if stray.name != "README.md":
-            problems.append((stray, "is not in a report folder; move it to <comments>/<article-slug>/"))
+            problems.append((stray, f"not in a report folder; move it to {root.name}/<article-slug>/"))
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         for path in sorted(folder.glob("*.md")):
             try:
@@ -208,7 +209,7 @@ def attach_comments(generator):
     content_root = generator.path
     found, problems = load_comment_files(os.path.join(content_root, config.path))
     for path, problem in problems:
-        logger.warning("comments: %s %s; this comment is skipped", _relative(path, content_root), problem)
+        logger.warning("comments: %s: %s; this comment is skipped", _relative(path, content_root), problem)
 
     reports = {}
     for article in list(generator.articles) + list(generator.hidden_articles) + list(generator.drafts):
@@ -218,6 +219,8 @@ def attach_comments(generator):
         article.comments_open = is_open and article.status != "draft"
         article.comments = []
         article.comment_threads = []
+        # The validated endpoint, not the raw setting: a bad value must not reach the form.
+        article.comments_endpoint = config.endpoint
         if article.slug in reports:
             logger.warning(
                 "comments: %s has the same slug %r as %s; their comments go to the first one only",
