@@ -57,3 +57,24 @@ def sample_site(tmp_path_factory):
     result = build_site("pelicanconf.py", content=ROOT / "content", output=output)
     reset_pelican_state()
     return result
+
+
+@pytest.fixture(scope="session")
+def site_once(tmp_path_factory):
+    """Build a fixture site once per session and share the result between tests.
+
+    `site_once("theme-report")` or `site_once("theme-listing", {"DEFAULT_PAGINATION": 2})`;
+    tests must only read the output. Builds with the same arguments are made once.
+    """
+    results = {}
+
+    def _build(scenario, overrides=None, settings_file="pelicanconf.py"):
+        key = (scenario, repr(sorted((overrides or {}).items())), settings_file)
+        if key not in results:
+            reset_pelican_state()
+            output = tmp_path_factory.mktemp(f"once-{scenario}")
+            results[key] = build_site(settings_file, content=SITES / scenario, output=output, overrides=overrides)
+            reset_pelican_state()
+        return results[key]
+
+    return _build
