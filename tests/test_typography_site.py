@@ -1,13 +1,10 @@
 """French typography in a real build: page text, <title>, meta description and metadata agree."""
 
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from conftest import soup
-from desk.build import ROOT
 from french_typography.french_typography import FrenchTypographySettingsError
 
 NB = "\u00a0"
@@ -139,22 +136,3 @@ def test_unpaired_quote_in_the_title_names_the_key(build, copy_site):
 def test_bad_setting_stops_the_build_quoting_the_value(build):
     with pytest.raises(FrenchTypographySettingsError, match=r"FRENCH_TYPOGRAPHY_ENABLED is 'oui'"):
         build("typography-basic", overrides={"FRENCH_TYPOGRAPHY_ENABLED": "oui"})
-
-
-def test_build_does_not_depend_on_the_os_locale(tmp_path):
-    """The C locale (no fr_FR here) gives the same French text as any other."""
-    script = textwrap.dedent(
-        f"""
-        from desk.build import build_site
-        result = build_site(content={str(ROOT / "tests" / "sites" / "typography-basic")!r},
-                            output={str(tmp_path / "out")!r})
-        assert not result.errors, result.errors
-        """
-    )
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C", "LC_ALL": "C", "PYTHONPATH": str(ROOT / "plugins"),
-           "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8"}
-    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT, capture_output=True)
-    page = soup(tmp_path / "out" / "hematologie" / "visio-du-vendredi" / "index.html")
-    assert page.select_one("h1").get_text() == TITLE
-    assert page.select_one("time[datetime]")["datetime"].startswith("2026-01-01T10:30")
-    assert "jeudi 1er janvier 2026" in page.get_text()
