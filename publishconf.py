@@ -14,3 +14,9 @@ SITEURL = os.environ.get("POULS_SITEURL", "https://pouls.example.fr").rstrip("/"
 RELATIVE_URLS = False
 # The public address of the comment intake service (behind the same nginx as the site).
 COMMENTS_ENDPOINT = os.environ.get("POULS_COMMENTS_ENDPOINT", SITEURL + "/commentaires")
+# A published build never contains a draft; a report dated in the future is a draft
+# for Pelican (WITH_FUTURE_DATES = False) until a build runs after its date.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
+# Where `make deploy` sends the published site (rsync destination), from the environment.
+DESK_DEPLOY_TARGET = os.environ.get("POULS_DEPLOY_TARGET", "")
