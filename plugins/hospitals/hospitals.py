@@ -141,15 +141,18 @@ def validate_settings(pelican):
 def attach_hospitals(generator):
     """Give every report its list of Hospital objects, one object per établissement."""
     options = HospitalsSettings.from_settings(generator.settings)
-    known = {}
     typography = plain_typographer(generator.settings)
     reports = (
         list(generator.articles) + list(generator.translations)
         + list(generator.hidden_articles) + list(generator.hidden_translations)
         + list(generator.drafts) + list(generator.drafts_translations)
     )
+    # First pass: every spelling of every établissement, so the one most reports use wins
+    # and only the odd ones out are reported, whatever order the files come in.
+    listed = []
+    spellings = {}
     for report in reports:
-        hospitals = []
+        candidates = []
         for name in hospital_names(report.metadata.get("hospitals")):
             candidate = Hospital(typography(name), generator.settings, options)
             if not candidate.slug:
@@ -159,11 +162,22 @@ def attach_hospitals(generator):
                     report.relative_source_path, name,
                 )
                 continue
-            hospital, first_source = known.setdefault(candidate.slug, (candidate, report.relative_source_path))
+            candidates.append(candidate)
+            seen = spellings.setdefault(candidate.slug, {})
+            seen.setdefault(candidate.name, [candidate, []])[1].append(report.relative_source_path)
+        listed.append((report, candidates))
+    canonical = {}
+    for slug, names in spellings.items():
+        # max() keeps the first of equals: the spelling of the newest report breaks a tie.
+        canonical[slug] = max(names.values(), key=lambda entry: len(entry[1]))
+    for report, candidates in listed:
+        hospitals = []
+        for candidate in candidates:
+            hospital, sources = canonical[candidate.slug]
             if hospital.name != candidate.name:
                 logger.warning(
                     "hospitals: %s: Hospitals entry %r is spelled %r in %s; use one spelling for one établissement",
-                    report.relative_source_path, candidate.name, hospital.name, first_source,
+                    report.relative_source_path, candidate.name, hospital.name, sources[0],
                 )
             if hospital not in hospitals:
                 hospitals.append(hospital)
