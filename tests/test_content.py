@@ -364,3 +364,25 @@ def test_internal_links_in_content_lead_to_built_pages(sample_site):
             if target.suffix != ".html":
                 target = target / "index.html"
             assert target.is_file(), f"{html.relative_to(sample_site.output)} links to missing {href}"
+
+
+def test_videos_are_https_links_with_a_transcript_under_content(sample_site):
+    with_video = [report for report in REPORTS if report.get("Video")]
+    assert with_video, "one report at least shows the video link and its transcript"
+    for report in with_video:
+        assert report.get("Video").startswith("https://"), report.where("Video")
+        transcript = CONTENT / report.get("Transcript", "")
+        assert transcript.is_file() and transcript.read_text(encoding="utf-8").strip(), report.where("Transcript")
+        section = soup(report_page(sample_site, report)).select_one(".article-video")
+        assert section is not None and section.select_one(f'a[href="{report.get("Video")}"]'), report.slug
+        first_line = normalise(transcript.read_text(encoding="utf-8").split("\n")[0])
+        assert first_line in normalise(section.get_text(" ")), f"{report.slug}: transcript not shown"
+
+
+@pytest.mark.parametrize("page", PAGE_SOURCES, ids=[page.slug for page in PAGE_SOURCES])
+def test_page_has_a_title_a_summary_and_subheadings_from_level_two(page):
+    assert page.get("Title") and page.get("Summary"), f"{page.rel}: give Title and Summary"
+    assert len(page.get("Summary")) <= SUMMARY_MAX, page.where("Summary")
+    levels = [len(marks) for marks in re.findall(r"^(#+) ", page.body, flags=re.M)]
+    assert levels and min(levels) == 2, f"{page.rel}: the page's h1 is the title; start subheadings at ##"
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{page.rel}: skipped heading level"
