@@ -5,6 +5,7 @@ import textwrap
 import pytest
 
 from conftest import soup
+from french_typography import plain_text
 from french_typography.french_typography import FrenchTypographySettingsError
 
 NB = "\u00a0"
@@ -136,3 +137,21 @@ def test_unpaired_quote_in_the_title_names_the_key(build, copy_site):
 def test_bad_setting_stops_the_build_quoting_the_value(build):
     with pytest.raises(FrenchTypographySettingsError, match=r"FRENCH_TYPOGRAPHY_ENABLED is 'oui'"):
         build("typography-basic", overrides={"FRENCH_TYPOGRAPHY_ENABLED": "oui"})
+
+
+def test_feeds_carry_the_same_title_and_standfirst_as_the_page(typography_site):
+    import json
+
+    import feedparser
+
+    flux = typography_site.output / "flux"
+    for name in ("atom.xml", "rss.xml"):
+        raw = (flux / name).read_text(encoding="utf-8")
+        assert "&nbsp;" not in raw and "&amp;nbsp;" not in raw, name
+        feed = feedparser.parse(raw)
+        [entry] = [e for e in feed.entries if e.link.endswith("/hematologie/visio-du-vendredi/")]
+        assert entry.title == TITLE, name
+        assert plain_text(entry.summary) == STANDFIRST, name
+    items = json.loads((flux / "feed.json").read_text(encoding="utf-8"))["items"]
+    [item] = [i for i in items if i["url"].endswith("/hematologie/visio-du-vendredi/")]
+    assert item["title"] == TITLE
