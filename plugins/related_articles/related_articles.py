@@ -1,5 +1,106 @@
-"""Plugin related_articles: placeholder until its issue lands (scaffolding, not a feature)."""
+"""Plugin related_articles: « Sur le même sujet », the reports a reader would actually click.
+
+Sets `article.related_articles` on every report (published, draft or hidden): a list of at
+most RELATED_ARTICLES_MAX published reports, the editor's `Related:` pins first, then the
+reports on the same subject (ranking.py says how), then, when fewer are close enough, the
+newest of the same rubrique. The theme renders it with `partials/related.html`.
+
+Only published reports dated no later than the build are ever listed, whatever
+WITH_FUTURE_DATES says: drafts, hidden and future-dated reports never leak into a block.
+"""
+
+import logging
+from datetime import datetime, timezone
+
+from pelican import signals
+
+from .config import read_settings
+from .ranking import Report, compute_related, parse_pins
+
+logger = logging.getLogger(__name__)
+
+
+def is_listable(article, now):
+    """True when `article` may appear in someone's block: published and not in the future."""
+    if getattr(article, "status", None) != "published":
+        return False
+    date = getattr(article, "date", None)
+    if date is None:
+        return False
+    if date.tzinfo is None:
+        now = now.replace(tzinfo=None)
+    return date <= now
+
+
+def _names(values):
+    names = []
+    for value in values or ():
+        name = getattr(value, "name", value)
+        if str(name).strip():
+            names.append(str(name))
+    return tuple(names)
+
+
+def report_from_article(article):
+    """The plain Report the ranking reads, from a Pelican article."""
+    metadata = article.metadata
+    hospitals = getattr(article, "hospitals", None)
+    if hospitals is None:
+        # The hospitals plugin may not have run yet: read the raw front matter instead.
+        hospitals = parse_pins(metadata.get("hospitals"))
+    category = getattr(article, "category", None)
+    return Report(
+        slug=article.slug,
+        rubrique=getattr(category, "slug", "") or "",
+        date=article.date,
+        title=article.title,
+        # The standfirst as written; `article.summary` would fall back to the whole body.
+        summary=metadata.get("summary", "") or "",
+        # `_content` is the HTML as read: the `content` property would rewrite links again
+        # and repeat their warnings.
+        body=getattr(article, "_content", "") or "",
+        tags=_names(getattr(article, "tags", ())),
+        hospitals=_names(hospitals),
+        region=str(metadata.get("region", "") or ""),
+        pins=parse_pins(metadata.get("related")),
+        source=article.relative_source_path or article.source_path,
+    )
+
+
+def check_settings(pelican):
+    """Fail the build at start-up, with the bad value quoted, rather than mid-way."""
+    read_settings(pelican.settings)
+
+
+def attach_related_articles(generator):
+    """Set `related_articles` on every report of the ArticlesGenerator."""
+    settings = read_settings(generator.settings)
+    now = datetime.now(timezone.utc)
+    everyone = list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles)
+    listable = [article for article in everyone if is_listable(article, now)]
+    listable_ids = {id(article) for article in listable}
+    others = [article for article in everyone if id(article) not in listable_ids]
+
+    for_listable, for_others, notices = compute_related(
+        [report_from_article(article) for article in listable],
+        [report_from_article(article) for article in others],
+        settings,
+    )
+    for notice in notices:
+        logger.warning(notice.message, *notice.args)
+    for article, positions in zip(listable, for_listable):
+        article.related_articles = [listable[j] for j in positions]
+    for article, positions in zip(others, for_others):
+        article.related_articles = [listable[j] for j in positions]
+    for article in [
+        *generator.translations, *generator.drafts_translations, *generator.hidden_translations
+    ]:
+        article.related_articles = []
 
 
 def register():
-    pass
+    # initialized: settings are complete and nothing is read yet, the cheapest moment to stop.
+    signals.initialized.connect(check_settings)
+    # article_generator_finalized: every report is read, typographed and sorted, and the
+    # generator knows drafts and hidden ones apart; templates are not rendered yet.
+    signals.article_generator_finalized.connect(attach_related_articles)

@@ -1,0 +1,122 @@
+"""Settings of related_articles: read once into a frozen dataclass, every key validated.
+
+Each key is prefixed RELATED_ARTICLES_; a bad value raises RelatedArticlesSettingsError
+whose message quotes the value and says what to write instead.
+"""
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+SIGNALS = ("text", "tags", "hospitals", "region", "rubrique")
+# What the reports say (text, tags) makes the score; where they happen (hospitals, region,
+# rubrique) only raises it, by a share: reports on unrelated subjects share those too.
+DEFAULT_WEIGHTS = MappingProxyType(
+    {"text": 1.0, "tags": 0.5, "hospitals": 0.3, "region": 0.1, "rubrique": 0.3}
+)
+
+
+class RelatedArticlesSettingsError(ValueError):
+    """A RELATED_ARTICLES_* setting has a value the plugin cannot use."""
+
+
+@dataclass(frozen=True)
+class RelatedSettings:
+    max_items: int = 3
+    weights: MappingProxyType = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    # Below this score a candidate is not "on the same subject"; the block is then
+    # completed with the newest reports of the same rubrique.
+    min_score: float = 0.12
+    # Share of the score that decays with age: 0.1 means a report one half-life older
+    # than the newest one loses 5 %; relevance still comes first.
+    recency_weight: float = 0.1
+    recency_half_life_days: float = 365.0
+    # Speed knobs: how many distinctive words describe a report, and how many reports
+    # sharing a word are looked at. They bound the work per report, so the whole
+    # computation grows linearly with the number of reports.
+    terms_per_report: int = 30
+    candidates_per_term: int = 60
+    extra_stop_words: tuple = ()
+
+
+def _fail(key, value, expected, default):
+    raise RelatedArticlesSettingsError(
+        f"related_articles: {key} is {value!r} in the settings; "
+        f"set it to {expected} (default: {default!r})"
+    )
+
+
+def _number(key, value, low, high, default, integer=False, low_open=False):
+    kind = "a whole number" if integer else "a number"
+    bounds = f"{'above' if low_open else 'from'} {low}" + (f" to {high}" if high is not None else "")
+    ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+    if ok and not integer:
+        ok = math.isfinite(value)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (high is None or value <= high)
+    if not ok:
+        _fail(key, value, f"{kind} {bounds}", default)
+    return value
+
+
+def read_settings(settings):
+    """Return the RelatedSettings of a Pelican settings dict, or raise with the bad key quoted."""
+    defaults = RelatedSettings()
+    get = settings.get
+
+    max_items = _number(
+        "RELATED_ARTICLES_MAX", get("RELATED_ARTICLES_MAX", defaults.max_items),
+        0, None, defaults.max_items, integer=True,
+    )
+
+    given = get("RELATED_ARTICLES_WEIGHTS", {})
+    if not isinstance(given, dict):
+        _fail("RELATED_ARTICLES_WEIGHTS", given,
+              "a dict of weights such as {'text': 0.6, 'tags': 0.2}", dict(DEFAULT_WEIGHTS))
+    for name in given:
+        if name not in SIGNALS:
+            raise RelatedArticlesSettingsError(
+                f"related_articles: RELATED_ARTICLES_WEIGHTS has an unknown signal {name!r}; "
+                f"use only {', '.join(SIGNALS)}"
+            )
+    weights = dict(DEFAULT_WEIGHTS)
+    for name, value in given.items():
+        weights[name] = _number(f"RELATED_ARTICLES_WEIGHTS[{name!r}]", value, 0, None,
+                                DEFAULT_WEIGHTS[name])
+    if not any(weights.values()):
+        _fail("RELATED_ARTICLES_WEIGHTS", given, "weights with at least one above 0",
+              dict(DEFAULT_WEIGHTS))
+
+    min_score = _number("RELATED_ARTICLES_MIN_SCORE",
+                        get("RELATED_ARTICLES_MIN_SCORE", defaults.min_score),
+                        0, None, defaults.min_score)
+    recency_weight = _number("RELATED_ARTICLES_RECENCY_WEIGHT",
+                             get("RELATED_ARTICLES_RECENCY_WEIGHT", defaults.recency_weight),
+                             0, 1, defaults.recency_weight)
+    half_life = _number("RELATED_ARTICLES_RECENCY_HALF_LIFE",
+                        get("RELATED_ARTICLES_RECENCY_HALF_LIFE", defaults.recency_half_life_days),
+                        0, None, defaults.recency_half_life_days, low_open=True)
+    terms = _number("RELATED_ARTICLES_TERMS_PER_REPORT",
+                    get("RELATED_ARTICLES_TERMS_PER_REPORT", defaults.terms_per_report),
+                    1, None, defaults.terms_per_report, integer=True)
+    candidates = _number("RELATED_ARTICLES_CANDIDATES_PER_TERM",
+                         get("RELATED_ARTICLES_CANDIDATES_PER_TERM", defaults.candidates_per_term),
+                         1, None, defaults.candidates_per_term, integer=True)
+
+    extra = get("RELATED_ARTICLES_EXTRA_STOP_WORDS", ())
+    if isinstance(extra, str) or not isinstance(extra, (list, tuple, set, frozenset)) or not all(
+        isinstance(word, str) for word in extra
+    ):
+        _fail("RELATED_ARTICLES_EXTRA_STOP_WORDS", extra,
+              "a list of words such as ['reportage', 'pouls']", ())
+
+    return RelatedSettings(
+        max_items=max_items,
+        weights=MappingProxyType(weights),
+        min_score=float(min_score),
+        recency_weight=float(recency_weight),
+        recency_half_life_days=float(half_life),
+        terms_per_report=terms,
+        candidates_per_term=candidates,
+        extra_stop_words=tuple(sorted(extra)),
+    )

@@ -1,0 +1,128 @@
+"""Why does a report list these neighbours? `make related SLUG=…` answers.
+
+    make related SLUG=hematologues-ouest-visioconference
+    python -m related_articles.explain hematologues-ouest-visioconference --limit 15 \\
+        --settings pelicanconf.py --content content
+
+Reads the content with the real settings and plugins (nothing is written), then prints
+the report's pins, the block as the site shows it, and its best candidates with their
+score broken down by signal. The output is for editors, hence in French.
+"""
+
+import argparse
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.generators import ArticlesGenerator
+from pelican.settings import read_settings as read_pelican_settings
+
+from .config import RelatedArticlesSettingsError, read_settings
+from .ranking import RelatedIndex, resolve_pins
+from .related_articles import is_listable, report_from_article
+
+COLUMNS = (
+    ("text", "texte"),
+    ("tags", "étiq."),
+    ("hospitals", "étab."),
+    ("region", "région"),
+    ("rubrique", "rubr."),
+    ("recency", "récence"),
+    ("score", "score"),
+)
+
+
+class ExplainError(Exception):
+    """A problem the editor can fix; printed without a traceback."""
+
+
+def read_articles(settings_file, content=None):
+    """Every article of the site, read by Pelican with its plugins, without writing anything."""
+    override = {"PATH": str(Path(content).resolve())} if content else {}
+    settings = read_pelican_settings(str(settings_file), override=override)
+    pelican = Pelican(settings)
+    context = settings.copy()
+    context.update(generated_content={}, static_links=set(), static_content={},
+                   localsiteurl=settings["SITEURL"])
+    generator = ArticlesGenerator(
+        context=context, settings=settings, path=pelican.path, theme=pelican.theme,
+        output_path=pelican.output_path,
+    )
+    generator.generate_context()
+    return settings, generator
+
+
+def describe(slug, settings, generator, limit):
+    """The explanation of one report as lines of text."""
+    options = read_settings(settings)
+    now = datetime.now(timezone.utc)
+    everyone = list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles)
+    target = next((article for article in everyone if article.slug == slug), None)
+    if target is None:
+        known = sorted(article.slug for article in everyone)
+        raise ExplainError(
+            f"related_articles: no report has the slug {slug!r}; the slug is the file name "
+            f"without .md, e.g. make related SLUG={known[0] if known else 'mon-reportage'}"
+        )
+    listable = [article for article in everyone if is_listable(article, now)]
+    unlisted = {article.slug for article in everyone if not is_listable(article, now)}
+    index = RelatedIndex([report_from_article(article) for article in listable], options)
+    report = report_from_article(target)
+    position = next((i for i, article in enumerate(listable) if article is target), None)
+    pins, notices = resolve_pins(report, index, unlisted, options.max_items)
+
+    lines = [f"« {target.title} » ({report.source})", ""]
+    if position is None:
+        lines += ["Ce reportage n’est pas publié : il n’apparaîtra dans aucun bloc.", ""]
+    if report.pins:
+        lines.append("Épinglés par la rédaction (Related:) : " + ", ".join(report.pins))
+    lines += [f"  ! {notice}" for notice in notices]
+    lines += ["", "Bloc « Sur le même sujet » :"]
+    for number, other in enumerate(getattr(target, "related_articles", []), start=1):
+        lines.append(f"  {number}. {other.slug} — {other.title}")
+    lines += ["", f"Meilleurs candidats (seuil « même sujet » : {options.min_score:.2f}) :"]
+    header = f"  {'reportage':<40}" + "".join(f"{label:>9}" for _key, label in COLUMNS)
+    lines.append(header)
+    rows = index.explain(position, limit=limit) if position is not None else index.explain(
+        report=report, limit=limit)
+    for row in rows:
+        name = row["slug"] if len(row["slug"]) <= 40 else row["slug"][:39] + "…"
+        lines.append(f"  {name:<40}" + "".join(f"{row[key]:>9.3f}" for key, _label in COLUMNS))
+    if not rows:
+        lines.append("  (aucun reportage ne partage de mot, d’étiquette ou d’établissement)")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="make related SLUG=…",
+        description="Explique le bloc « Sur le même sujet » d’un reportage.",
+    )
+    parser.add_argument("slug", help="nom du fichier du reportage, sans .md")
+    parser.add_argument("--settings", default="pelicanconf.py", help="fichier de réglages")
+    parser.add_argument("--content", default=None, help="dossier du contenu (PATH par défaut)")
+    parser.add_argument("--limit", type=int, default=10, help="nombre de candidats affichés")
+    args = parser.parse_args(argv)
+    slug = args.slug.strip()
+    if not slug:
+        print("related_articles: give a report's slug, e.g. "
+              "make related SLUG=hematologues-ouest-visioconference", file=sys.stderr)
+        return 2
+    if not Path(args.settings).is_file():
+        print(f"related_articles: settings file {args.settings!r} not found; run the command "
+              "from the project folder or pass --settings", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        settings, generator = read_articles(args.settings, args.content)
+        print("\n".join(describe(slug, settings, generator, args.limit)))
+    except (ExplainError, RelatedArticlesSettingsError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
