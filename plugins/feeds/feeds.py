@@ -120,6 +120,15 @@ class FeedsSettingsError(ValueError):
     """A setting the feeds cannot be built with; the message says which and how to fix it."""
 
 
+class BuildRefused(SystemExit):
+    """Stops a build over a FeedsSettingsError with its message and exit status 1.
+
+    A SystemExit because Pelican's command line logs every Exception with its traceback;
+    this one reaches the terminal as the message alone. In-process callers (desk, tests)
+    can still catch it.
+    """
+
+
 @dataclass(frozen=True)
 class FeedsSettings:
     base_url: str
@@ -794,7 +803,10 @@ class FeedCatalog:
 
 def refuse_pelican_feeds(pelican):
     """Stop the build before anything is written if the settings would give bad feeds."""
-    check_settings(pelican.settings)
+    try:
+        check_settings(pelican.settings)
+    except FeedsSettingsError as error:
+        raise BuildRefused(str(error)) from None
 
 
 def add_feed_catalog(generator):
