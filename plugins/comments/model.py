@@ -53,7 +53,8 @@ LINK_REL = "nofollow ugc noopener"
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # Report slugs are file names (SLUGIFY_SOURCE = "basename"): same safe alphabet.
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,127}")
-EMAIL_RE = re.compile(r"[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+")
+# Deliberately narrower than RFC 5322: quoted local parts and brackets are never needed here.
+EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&*+/=?^_{|}~'-]{1,64}@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+")
 # Only http(s) is ever linked; the match stops at whitespace, quotes and angle brackets,
 # and the regex is linear (no nested quantifiers) so hostile bodies cannot make it slow.
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
