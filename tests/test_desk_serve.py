@@ -1,0 +1,199 @@
+"""`make serve`: the preview rebuilds on change and the open page reloads itself."""
+
+import json
+import re
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from browser import chromium, chromium_available, recorded_page
+from conftest import soup
+from desk.build import ROOT
+from desk.preview import page_file, preview_overrides
+from desk.serve import pages_for_change
+
+REPORT = "articles/urgences/regulation-de-nuit.md"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+@pytest.fixture
+def preview(copy_site, tmp_path):
+    """`python -m desk.serve` on a copy of desk-publish; yields (base URL, content folder)."""
+    content = copy_site("desk-publish")
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w+", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desk.serve", "--content", str(content), "--output", str(tmp_path / "preview"),
+         "--port", str(port)],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        log.seek(0)
+        if "Aperçu\u00a0: " in log.read():
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, (tmp_path / "serve.log").read_text(encoding="utf-8")
+    try:
+        yield base, content
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_preview_serves_drafts_behind_a_brouillon_banner(preview):
+    base, _ = preview
+    status, html = get(base + "/brouillons/brouillon-en-cours/")
+    assert status == 200
+    banner = soup_text(html, ".draft-banner")
+    assert banner == "Brouillon — visible seulement dans l’aperçu. Écrivez «\u00a0Status: published\u00a0» pour le publier."
+
+
+def test_preview_shows_a_scheduled_report_with_its_date(preview):
+    base, _ = preview
+    _, html = get(base + "/brouillons/programme-en-2099/")
+    assert soup_text(html, ".draft-banner") == (
+        "Brouillon — programmé\u00a0: ce reportage sera publié par la première publication après le "
+        "jeudi 1er janvier 2099 à 07:30."
+    )
+
+
+def test_published_report_in_preview_has_no_banner(preview):
+    base, _ = preview
+    _, html = get(base + "/urgences/regulation-de-nuit/")
+    assert soup_text(html, ".draft-banner") is None
+
+
+def test_unknown_address_gets_the_site_404_page(preview, tmp_path):
+    base, _ = preview
+    output = tmp_path / "preview"
+    status, html = get(base + "/nulle-part/")
+    assert status == 404
+    assert html == (output / "404.html").read_text(encoding="utf-8")
+
+
+def soup_text(html, selector):
+    from bs4 import BeautifulSoup
+
+    found = BeautifulSoup(html, "html.parser").select_one(selector)
+    # Collapse the template's layout whitespace only: no-break spaces are part of the text.
+    return re.sub(r"[ \t\n]+", " ", found.get_text(" ", strip=True)) if found else None
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium_available(), reason="Chromium is not installed (make test installs it)")
+def test_open_page_reloads_itself_after_the_report_is_saved(preview):
+    base, content = preview
+    source = content / REPORT
+    with chromium() as browser, recorded_page(browser) as tab:
+        page = tab.page
+        page.goto(base + "/urgences/regulation-de-nuit/")
+        assert page.locator("h1").inner_text() == "Une nuit au centre de régulation du SAMU"
+        page.evaluate("window.deskMarker = 'not reloaded'")
+        page.wait_for_timeout(300)  # let the event stream connect before the edit
+        source.write_text(
+            source.read_text(encoding="utf-8").replace(
+                "Title: Une nuit au centre de régulation du SAMU", "Title: Une nuit blanche au SAMU"
+            ),
+            encoding="utf-8",
+        )
+        page.wait_for_function(
+            "document.querySelector('h1') && document.querySelector('h1').textContent === 'Une nuit blanche au SAMU'",
+            timeout=90_000,
+        )
+        # The page was reloaded by the preview, not by the test: the marker set before is gone.
+        assert page.evaluate("window.deskMarker") is None
+        assert tab.outside_requests == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium_available(), reason="Chromium is not installed (make test installs it)")
+def test_a_failed_rebuild_is_shown_on_the_open_page(preview):
+    base, content = preview
+    source = content / REPORT
+    with chromium() as browser, recorded_page(browser) as tab:
+        page = tab.page
+        page.goto(base + "/urgences/regulation-de-nuit/")
+        page.wait_for_timeout(300)
+        source.write_text(source.read_text(encoding="utf-8").replace("Date: 2026-03-02 09:00", "Date: demain"),
+                          encoding="utf-8")
+        box = page.locator("#desk-build-failed")
+        box.wait_for(timeout=90_000)
+        assert box.inner_text().startswith("La construction de l’aperçu a échoué\u00a0; la page montre la version précédente.")
+        assert "regulation-de-nuit.md" in box.inner_text()
+        assert page.locator("h1").inner_text() == "Une nuit au centre de régulation du SAMU"
+
+
+# --------------------------------------------------------------------- preview builds vs other builds
+
+
+def test_only_preview_builds_carry_the_live_reload_script(build, tmp_path):
+    plain = build("desk-publish")
+    assert "EventSource" not in (plain.output / "index.html").read_text(encoding="utf-8")
+    preview = build("desk-publish", overrides=preview_overrides("pelicanconf.py", tmp_path / "p"))
+    assert "/_desk/events" in (preview.output / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_preview_build_limited_to_some_pages_writes_only_those(build, tmp_path):
+    pages = ["urgences/regulation-de-nuit/index.html"]
+    result = build("desk-publish", overrides=preview_overrides("pelicanconf.py", tmp_path / "p", pages=pages))
+    written = sorted(str(p.relative_to(result.output)) for p in result.output.rglob("*.html"))
+    assert written == pages
+    assert soup(result.output / pages[0]).h1.get_text(strip=True) == "Une nuit au centre de régulation du SAMU"
+
+
+def test_a_bad_page_list_is_quoted(build, tmp_path):
+    overrides = preview_overrides("pelicanconf.py", tmp_path / "p")
+    overrides["DESK_PREVIEW_PAGES"] = "index.html"
+    with pytest.raises(ValueError, match="DESK_PREVIEW_PAGES is 'index.html'; give a list of paths"):
+        build("desk-publish", overrides=overrides)
+
+
+@pytest.mark.parametrize("url, path", [("/", "index.html"), ("/urgences/x/", "urgences/x/index.html"),
+                                       ("/404.html", "404.html"), ("/rubrique/urgences/?a=1", "rubrique/urgences/index.html")])
+def test_url_paths_map_to_output_files(url, path):
+    assert page_file(url) == path
+
+
+def test_a_report_change_rewrites_its_page_and_a_theme_change_everything(tmp_path):
+    content = tmp_path / "content"
+    assert pages_for_change([content / "articles" / "urgences" / "x.md"], content) == {
+        "urgences/x/index.html", "brouillons/x/index.html", "x/index.html",
+    }
+    assert pages_for_change([ROOT / "theme" / "templates" / "base.html"], content) is None
+
+
+def test_summary_of_a_preview_build_lists_its_drafts(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "desk.preview", "--content", str(ROOT / "tests" / "sites" / "desk-publish"),
+         "--output", str(tmp_path / "out")],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True, check=False,
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary == {"ok": True, "warnings": [], "errors": [],
+                       "drafts": ["/brouillons/brouillon-en-cours/", "/brouillons/programme-en-2099/"]}
