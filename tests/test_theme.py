@@ -316,13 +316,16 @@ def test_404_page_explains_and_offers_ways_back(published):
 
 def test_published_pages_have_an_absolute_canonical_link(published):
     cases = {
-        "index.html": "https://pouls.example.fr/",
         "hematologie/reunion-visio/index.html": "https://pouls.example.fr/hematologie/reunion-visio/",
         "rubrique/hematologie/index.html": "https://pouls.example.fr/rubrique/hematologie/",
         "etablissement/chu-de-rennes/index.html": "https://pouls.example.fr/etablissement/chu-de-rennes/",
     }
     for path, expected in cases.items():
         assert soup(published.output / path).select_one('link[rel="canonical"]')["href"] == expected
+
+
+def test_home_page_has_no_canonical_link(published):
+    assert soup(published.output / "index.html").select('link[rel="canonical"]') == []
 
 
 def test_development_pages_have_no_canonical_link(report_site):
