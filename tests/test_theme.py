@@ -337,3 +337,28 @@ def test_paginated_page_is_its_own_canonical(site_once):
     link = soup(result.output / "page" / "2" / "index.html").select_one('link[rel="canonical"]')
     assert link["href"] == "https://pouls.example.fr/page/2/"
     assert urlsplit(link["href"]).path == "/page/2/"
+
+
+# ---------------------------------------------------------------- the real content
+
+
+def test_sample_reports_print_their_standfirst_once(sample_site):
+    from article_meta.article_meta import normalise_for_comparison
+
+    reports = [p for p in html_files(sample_site) if soup(p).select("main article.article")]
+    assert len(reports) >= 16
+    for path in reports:
+        page = soup(path)
+        standfirsts = page.select(".standfirst")
+        assert len(standfirsts) == 1, path
+        first = page.select_one(".article-body p")
+        if first is not None:
+            assert normalise_for_comparison(str(first)) != normalise_for_comparison(str(standfirsts[0])), path
+
+
+def test_sample_site_pages_keep_one_h1_and_no_skipped_heading_level(sample_site):
+    for path in html_files(sample_site):
+        levels = [int(h.name[1]) for h in soup(path).find_all(re.compile(r"^h[1-6]$"))]
+        assert levels.count(1) == 1 and levels[0] == 1, (path, levels)
+        for previous, current in zip(levels, levels[1:]):
+            assert current <= previous + 1, (path, levels)
