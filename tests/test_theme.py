@@ -117,7 +117,9 @@ def test_footer_links_the_accessibility_status_and_the_legal_pages(report_site):
         ("À propos", "/a-propos/"),
         ("Charte éditoriale", "/charte-editoriale/"),
         ("Plan du site", "/plan-du-site/"),
+        ("S’abonner aux flux", "/sabonner/"),
     ]
+    assert (report_site.output / "sabonner" / "index.html").exists()
 
 
 ENGLISH = re.compile(
