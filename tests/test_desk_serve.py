@@ -97,6 +97,21 @@ def test_unknown_address_gets_the_site_404_page(preview, tmp_path):
     assert html == (output / "404.html").read_text(encoding="utf-8")
 
 
+def test_a_busy_port_is_a_clear_message(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "desk.serve", "--port", str(port), "--output", str(tmp_path / "p")],
+            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True,
+            timeout=60, check=False,
+        )
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"Impossible d’écouter sur 127.0.0.1:{port} (")
+    assert result.stdout.rstrip().endswith(f"essayez un autre port\u00a0: make serve PORT={port + 1}")
+
+
 def soup_text(html, selector):
     from bs4 import BeautifulSoup
 

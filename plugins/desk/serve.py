@@ -20,6 +20,7 @@ failed build shows its messages on the page instead.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -188,12 +189,20 @@ class Builder:
         self.drafts = summary.get("drafts", self.drafts)
         return summary
 
-    def cancel(self):
+    def cancel(self, wait=False):
         with self._lock:
-            if self._process is not None and self._process.poll() is None:
-                self._process.terminate()
+            process = self._process
+            if process is not None and process.poll() is None:
+                process.terminate()
+        if wait and process is not None:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     def announce(self, summary, pages=None, skip=(), started=None):
+        if summary is None:
+            return
         elapsed = f" en {time.perf_counter() - started:.1f}\u00a0s".replace(".", ",") if started else ""
         problems = summary["errors"] + summary["warnings"]
         if problems:
@@ -261,6 +270,10 @@ def watch_and_rebuild(builder, watched, stop_event):
         builder.announce(summary, skip=quick or (), started=started)
 
 
+def _stop_on_signal(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="make serve", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -270,6 +283,8 @@ def main(argv=None):
     parser.add_argument("--settings", default="pelicanconf.py")
     args = parser.parse_args(argv)
 
+    # SIGTERM (a terminal closed, a supervisor stopping us) stops like Ctrl-C, build included.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     broadcaster = Broadcaster()
     builder = Builder(args.content, args.output, broadcaster, settings=args.settings)
     Path(args.output).mkdir(parents=True, exist_ok=True)
@@ -280,23 +295,23 @@ def main(argv=None):
               f"essayez un autre port\u00a0: make serve PORT={args.port + 1}")
         return 1
     address = f"http://{args.host}:{server.server_address[1]}/"
-    print("Construction de l’aperçu…", flush=True)
-    started = time.perf_counter()
-    builder.announce(builder.run(), started=started)
-    print(f"Aperçu\u00a0: {address}  (Ctrl-C pour arrêter)", flush=True)
-    for draft in builder.drafts:
-        print(f"  brouillon\u00a0: {address.rstrip('/')}{draft}")
     stop = threading.Event()
-    watched = [str(Path(args.content))] + [str(ROOT / name) for name in WATCHED[1:]]
-    threading.Thread(target=watch_and_rebuild, args=(builder, watched, stop), daemon=True,
-                     name="desk-build").start()
     try:
+        print("Construction de l’aperçu…", flush=True)
+        started = time.perf_counter()
+        builder.announce(builder.run(), started=started)
+        print(f"Aperçu\u00a0: {address}  (Ctrl-C pour arrêter)", flush=True)
+        for draft in builder.drafts:
+            print(f"  brouillon\u00a0: {address.rstrip('/')}{draft}")
+        watched = [str(Path(args.content))] + [str(ROOT / name) for name in WATCHED[1:]]
+        threading.Thread(target=watch_and_rebuild, args=(builder, watched, stop), daemon=True,
+                         name="desk-build").start()
         server.serve_forever()
     except KeyboardInterrupt:
         print("\nAperçu arrêté.")
     finally:
         stop.set()
-        builder.cancel()
+        builder.cancel(wait=True)
         broadcaster.close()
         server.server_close()
     return 0
