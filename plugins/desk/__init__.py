@@ -1,5 +1,7 @@
-"""The editor's desk: command-line tools behind the Makefile targets.
+"""The editor's desk: the command-line tools behind `make new`, `serve`, `check`, `publish`, `deploy`.
 
-Not a Pelican plugin: nothing here is listed in PLUGINS. It lives beside the plugins
-because it shares their code (the checks, the comment model) and their import path.
+Not a plugin of the PLUGINS list. One module, `desk.preview`, is a Pelican plugin
+that only preview builds load (desk.serve adds it to their PLUGINS override); the
+rest are programs that share the plugins' import path and code (the checks read
+article_meta's and related_articles' helpers). See README.md.
 """
