@@ -122,8 +122,8 @@ def test_too_fast_confirmation_is_refused_with_the_text_kept(env):
     [sign_token(b"secret-for-tests-only-0123456789", SLUG, issued_at=time.time() - 10 * 86400),
      sign_token(b"secret-for-tests-only-0123456789", "regulation-nuit", issued_at=time.time() - 60),
      sign_token(b"another-secret-entirely-000000000", SLUG, issued_at=time.time() - 60),
-     "123.abc.def"],
-    ids=["expired", "other report", "other secret", "garbage"],
+     "123.abc.def", "9" * 5000 + ".abc.def"],
+    ids=["expired", "other report", "other secret", "garbage", "huge timestamp"],
 )
 def test_old_or_forged_token_shows_the_form_again(service, env, token):
     status, _, text = post(service.url, fields(token=token, body="Texte gardé"))
@@ -174,7 +174,7 @@ def test_post_from_another_site_is_refused(service, env, headers):
     assert rows(env) == []
 
 
-def test_one_megabyte_body_is_refused_before_it_is_read(service, env):
+def test_one_megabyte_body_is_refused_with_413(service, env):
     status, _, text = post(service.url, fields(body="x" * 1_000_000))
     assert status == 413
     assert "trop long" in html(text).h1.get_text()
@@ -282,6 +282,11 @@ def test_unknown_path_and_method_get_french_pages(service):
     assert status == 404 and "Page introuvable" in text
     status, headers, _ = request("PUT", service.url, body=b"")
     assert status == 405 and headers["allow"] == "GET, POST"
+
+
+def test_query_string_with_too_many_fields_gets_the_closed_page(service):
+    status, _, text = request("GET", service.url + "?" + "&".join(f"a{n}=1" for n in range(50)))
+    assert status == 404 and "n’accepte pas de commentaires" in text
 
 
 def test_health_check_answers_ok(service):

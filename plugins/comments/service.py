@@ -166,7 +166,7 @@ def check_token(secret, token, article_slug, now, min_seconds, max_age):
         return "missing"
     stamp, _, rest = token.partition(".")
     nonce, _, mac = rest.partition(".")
-    if not stamp.isdigit() or not nonce or not mac:
+    if not stamp.isdigit() or len(stamp) > 12 or not nonce or not mac:
         return "invalid"
     expected = _b64(hmac.new(secret, f"{stamp}.{nonce}.{article_slug}".encode("utf-8"), hashlib.sha256).digest())
     if not hmac.compare_digest(expected, mac):
@@ -222,6 +222,14 @@ STATUS = {
     415: "415 Unsupported Media Type", 422: "422 Unprocessable Content", 429: "429 Too Many Requests",
     503: "503 Service Unavailable",
 }
+
+
+def query_fields(environ):
+    """The query string's fields; a hostile one with too many fields reads as empty."""
+    try:
+        return parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=10)
+    except ValueError:
+        return {}
 
 
 class CommentService:
@@ -326,7 +334,7 @@ class CommentService:
                          message=message, preview=preview, token=token)
 
     def show_form(self, environ):
-        query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=10)
+        query = query_fields(environ)
         slug = (query.get("article") or [""])[0]
         entry, ready = self.article(slug)
         if not entry or not entry.get("comments_open"):
@@ -338,7 +346,7 @@ class CommentService:
         return self.form(200, slug, entry, values)
 
     def thanks(self, environ):
-        query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=10)
+        query = query_fields(environ)
         entry, _ = self.article((query.get("article") or [""])[0])
         return self.page(200, "thanks.html", entry=entry)
 
@@ -435,8 +443,8 @@ class CommentService:
         with store.opened(self.config.db_path) as conn:
             outcome = store.insert_pending(conn, pending, store.sender_key(pending.author), self.config.limits, now)
         if outcome == "stored":
-            logger.info("comments.service: stored pending comment %s for %s%s", pending.id, slug,
-                        f" (flags: {pending.flags})" if pending.flags else "")
+            logger.info("comments.service: stored pending comment %s for %s (flags: %s)", pending.id, slug,
+                        pending.flags or "none")
             return self.see_other(slug)
         if outcome == "duplicate":
             return self.form(409, slug, entry, values, preview=preview,
@@ -461,6 +469,12 @@ class CommentService:
             removed = store.purge_older_than(conn, now - self.config.retention_days * 86400)
         if removed:
             logger.info("comments.service: purged %s comments older than %s days", removed, self.config.retention_days)
+
+
+def make_app(environ=None):
+    """The WSGI application configured from the environment, for any WSGI server
+    (`gunicorn 'comments.service:make_app()'`)."""
+    return CommentService(ServiceConfig.from_env(environ))
 
 
 def main(environ=None):
