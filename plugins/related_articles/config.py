@@ -8,11 +8,12 @@ import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-SIGNALS = ("text", "tags", "hospitals", "region", "rubrique")
+SIGNALS = ("text", "tags", "hospitals", "region", "rubrique", "neighbours")
 # What the reports say (text, tags) makes the score; where they happen (hospitals, region,
 # rubrique) only raises it, by a share: reports on unrelated subjects share those too.
 DEFAULT_WEIGHTS = MappingProxyType(
-    {"text": 1.0, "tags": 0.5, "hospitals": 0.3, "region": 0.1, "rubrique": 0.3}
+    {"text": 1.0, "tags": 0.25, "hospitals": 0.3, "region": 0.1, "rubrique": 0.3,
+     "neighbours": 2.0}
 )
 
 
@@ -34,9 +35,11 @@ class RelatedSettings:
     # Speed knobs: how many distinctive words describe a report, and how many reports
     # sharing a word are looked at. They bound the work per report, so the whole
     # computation grows linearly with the number of reports.
-    terms_per_report: int = 30
+    terms_per_report: int = 50
     candidates_per_term: int = 60
     extra_stop_words: tuple = ()
+    # Shared-neighbour stage: how many best candidates make a report's neighbourhood.
+    neighbours: int = 5
 
 
 def _fail(key, value, expected, default):
@@ -103,6 +106,10 @@ def read_settings(settings):
                          get("RELATED_ARTICLES_CANDIDATES_PER_TERM", defaults.candidates_per_term),
                          1, None, defaults.candidates_per_term, integer=True)
 
+    neighbours = _number("RELATED_ARTICLES_NEIGHBOURS",
+                         get("RELATED_ARTICLES_NEIGHBOURS", defaults.neighbours),
+                         1, None, defaults.neighbours, integer=True)
+
     extra = get("RELATED_ARTICLES_EXTRA_STOP_WORDS", ())
     if isinstance(extra, str) or not isinstance(extra, (list, tuple, set, frozenset)) or not all(
         isinstance(word, str) for word in extra
@@ -119,4 +126,5 @@ def read_settings(settings):
         terms_per_report=terms,
         candidates_per_term=candidates,
         extra_stop_words=tuple(sorted(extra)),
+        neighbours=neighbours,
     )

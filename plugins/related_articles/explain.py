@@ -30,6 +30,7 @@ COLUMNS = (
     ("region", "région"),
     ("rubrique", "rubr."),
     ("recency", "récence"),
+    ("neighbours", "voisins"),
     ("score", "score"),
 )
 
@@ -82,7 +83,11 @@ def describe(slug, settings, generator, limit):
     lines += ["", "Bloc « Sur le même sujet » :"]
     for number, other in enumerate(getattr(target, "related_articles", []), start=1):
         lines.append(f"  {number}. {other.slug} — {other.title}")
-    lines += ["", f"Meilleurs candidats (seuil « même sujet » : {options.min_score:.2f}) :"]
+    lines += [
+        "",
+        f"Meilleurs candidats (seuil « même sujet » : {options.min_score:.2f}) ;",
+        "score = (texte + étiq. + étab. + région + rubr.) × récence + voisins :",
+    ]
     header = f"  {'reportage':<40}" + "".join(f"{label:>9}" for _key, label in COLUMNS)
     lines.append(header)
     rows = index.explain(position, limit=limit) if position is not None else index.explain(

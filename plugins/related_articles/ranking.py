@@ -7,24 +7,35 @@ directly:
     index.related(0)            # positions in published_reports, best first
     index.explain(0)            # the candidates with their score broken down by signal
 
-How a pair of reports is scored (each signal between 0 and 1, weights from the settings):
+How a pair of reports is scored, in two stages.
 
-* text — cosine of TF-IDF vectors of the title (×3), standfirst (×2) and body, after
-  French analysis (analysis.py). IDF is what makes « urgences » or « greffe », present
-  in many reports, weigh little against « myélome » or « défibrillateur ».
-* tags and hospitals — shared labels, each worth its rarity log((1+N)/df)/log(1+N): a
-  tag on half the site says little, a tag on three reports says a lot. Divided by
-  sqrt(|A|·|B|) so two reports with exactly the same rare tags score 1.
-* region and rubrique — a small bonus when equal (region weighted by rarity too).
-* recency — the sum is multiplied by (1 − r) + r·2^(−age/half-life), the age counted from
-  the newest published report (never from the clock: same content, same lists).
+First stage, the score of what the reports say and where they happen:
+
+* text — cosine of TF-IDF vectors of the title (×2), standfirst and body after French
+  analysis (analysis.py). IDF makes words present in many reports weigh little, and each
+  word is further multiplied by its *topicality*: the share of its reports that sit in
+  one rubrique. Rubriques are the editors' own topic labels, so « myélome » (nearly all
+  in haematology) counts fully while « greffe » (haematology and burns) or « domicile »
+  (anywhere) count less. Raw term counts, not their logarithm: a report's subject is the
+  word it keeps coming back to.
+* tags — shared tags, each worth its rarity log((1+N)/df)/log(1+N) and its topicality:
+  a tag on half the site says little. Divided by sqrt(|A|·|B|), so two reports with the
+  same rare tags score the tag weight.
+* hospitals, region, rubrique — context. Unrelated reports share them too, so they only
+  raise the content score by a share: content × (1 + hospitals + region + rubrique).
+* recency — the result is multiplied by (1 − r) + r·2^(−age/half-life), the age counted
+  from the newest published report (never from the clock: same content, same lists).
+
+Second stage, shared neighbours (Jarvis & Patrick): each report's best candidates are
+re-scored by × (1 + w·|N(a) ∩ N(b)| / k), N being the k best first-stage candidates.
+Two reports on the same subject have the same neighbours; two reports that merely share a
+word (« urgences » in an emergency room and a maternity) do not.
 
 Why it stays fast on 10 000 reports: each report keeps only its `terms_per_report` most
-distinctive words, and each word (tag, hospital) lists at most `candidates_per_term`
-reports, the strongest first. Scoring one report therefore touches a bounded number of
-postings, whatever the size of the site: no N×N matrix, no loop over all pairs. Region
-and rubrique never generate candidates (they are shared by too many reports); they are
-added to the candidates the other signals found.
+distinctive words, and each word or tag lists at most `candidates_per_term` reports, the
+strongest first. Scoring one report therefore touches a bounded number of postings,
+whatever the size of the site: no N×N matrix, no loop over all pairs. Hospitals, region
+and rubrique never generate candidates (they are shared by too many reports).
 """
 
 import difflib
@@ -37,12 +48,14 @@ from operator import itemgetter
 from .analysis import Analyzer, normalise_key
 from .config import RelatedSettings
 
-TITLE_WEIGHT = 3
-SUMMARY_WEIGHT = 2
+TITLE_WEIGHT = 2
+SUMMARY_WEIGHT = 1
 # Scores are rounded before comparison so that float noise never decides a tie: ties go
 # to the newer report, then to the slug in alphabetical order.
 PRECISION = 9
 MIN_RELATIVE_WEIGHT = 0.1
+# How many first-stage candidates per report the shared-neighbour stage re-scores.
+RERANK_DEPTH = 15
 _TEXT, _TAG, _HOSPITAL, _REGION = "w:", "t:", "h:", "r:"
 
 
@@ -128,6 +141,22 @@ class RelatedIndex:
         for keys in tags:
             for key in keys:
                 self.df[key] = self.df.get(key, 0) + 1
+        # Topicality: the rubriques are the editors' own topic labels. A word or tag whose
+        # reports sit mostly in one rubrique (« myélome ») is about a subject; one spread
+        # over many (« greffe » in haematology and burns, « domicile ») is not.
+        per_rubrique = {}
+        for report, counts, keys in zip(reports, terms, tags):
+            rubrique = report.rubrique
+            for key in [_TEXT + term for term in counts] + keys:
+                bucket = per_rubrique.get(key)
+                if bucket is None:
+                    per_rubrique[key] = {rubrique: 1}
+                else:
+                    bucket[rubrique] = bucket.get(rubrique, 0) + 1
+        self.topicality = {
+            key: (max(bucket.values()) + 1) / (self.df[key] + 1)
+            for key, bucket in per_rubrique.items()
+        }
 
         self.context_df = {}
         self.contexts = []
@@ -154,6 +183,7 @@ class RelatedIndex:
             plist.sort(key=lambda entry: (-entry[1], rank[entry[0]]))
             del plist[cap:]
         self.postings = postings
+        self._stage = None
 
     # -- features -----------------------------------------------------------------------
 
@@ -183,7 +213,7 @@ class RelatedIndex:
         """
         n = len(self.reports)
         weights = self.settings.weights
-        df = self.df
+        df, topicality = self.df, self.topicality
         log = math.log
         scored = []
         norm = 0.0
@@ -191,7 +221,7 @@ class RelatedIndex:
             key = _TEXT + term
             frequency = df.get(key, 0)
             if frequency >= minimum_df:
-                weight = (1 + log(count)) * log((1 + n) / frequency)
+                weight = count * log((1 + n) / frequency) * topicality.get(key, 1.0)
                 norm += weight * weight
                 scored.append((-weight, key))
         query, values = [], []
@@ -212,7 +242,7 @@ class RelatedIndex:
             # Divided by the report's full tag count: an unshared tag still dilutes.
             value = 1 / math.sqrt(len(tags))
             for key in shared:
-                query.append((key, weights["tags"] * _rarity(df[key], n) * value))
+                query.append((key, weights["tags"] * _rarity(df[key], n) * value * topicality.get(key, 1.0)))
                 values.append((key, value))
         return query, values
 
@@ -277,37 +307,19 @@ class RelatedIndex:
             scores.pop(j, None)
         return scores
 
-    def related(self, i, pins=(), limit=None):
-        """Related positions for published report `i`; `pins` (positions) come first."""
-        return self._select(self.queries[i], i, self.contexts[i], pins, limit)
-
-    def related_for(self, report, pins=(), limit=None):
-        """Related positions for a report outside the index (draft or hidden)."""
-        return self._select(self.query_for(report), None, self._context_of(report), pins, limit)
-
-    def _select(self, query, self_position, context, pins, limit):
-        limit = self.settings.max_items if limit is None else limit
-        chosen = list(pins[:limit])
-        need = limit - len(chosen)
-        if need <= 0:
-            return chosen
-        exclude = set(chosen)
-        if self_position is not None:
-            exclude.add(self_position)
-        scores = self._accumulate(query, exclude)
-        context = self._prepare(context)
+    def _first_stage(self, query, self_position, context):
+        """The RERANK_DEPTH best candidates as (score, position), best first."""
+        scores = self._accumulate(query, () if self_position is None else (self_position,))
         ordered = sorted(scores.items(), key=itemgetter(1), reverse=True)
-        rank = self.rank
-        min_score = self.settings.min_score
-
-        # Close candidates: walk down the content scores and stop once even the largest
-        # context bonus cannot lift the next one into the best `need`.
-        best, close = [], []
-        rubrique, region, region_part, hospital_parts, rubrique_part = context
-        contexts, recency = self.contexts, self.recency
+        rubrique, region, region_part, hospital_parts, rubrique_part = self._prepare(context)
+        contexts, recency, rank = self.contexts, self.recency, self.rank
         ceiling = 1 + sum(hospital_parts.values()) + region_part + rubrique_part
+        depth = RERANK_DEPTH
+        best, kept = [], []
         for j, content in ordered:
-            if len(best) == need and content * ceiling < best[0] - 10**-PRECISION:
+            # Stop once even the largest context share cannot lift the next candidate
+            # into the best `depth`: the rest of the list is never looked at.
+            if len(best) == depth and content * ceiling < best[0] - 10**-PRECISION:
                 break
             # _final() inlined: this loop runs for every candidate of every report.
             other_rubrique, other_region, other_hospitals = contexts[j]
@@ -323,40 +335,83 @@ class RelatedIndex:
                         shared += hospital_parts[key]
                 factor += shared / math.sqrt(len(other_hospitals))
             final = round(content * factor * recency[j], PRECISION)
-            if final < min_score:
-                continue
-            close.append((-final, rank[j], j))
-            if len(best) < need:
+            kept.append((-final, rank[j], j))
+            if len(best) < depth:
                 heapq.heappush(best, final)
-            else:
-                heapq.heappushpop(best, final)
-        close.sort()
-        for _negative, _rank, j in close[:need]:
+            elif final > best[0]:
+                heapq.heapreplace(best, final)
+        kept.sort()
+        return [(-negative, j) for negative, _rank, j in kept[:depth]]
+
+    def _stage_one(self):
+        """First-stage candidates of every published report and their neighbour sets."""
+        if self._stage is None:
+            k = self.settings.neighbours
+            candidates = [
+                self._first_stage(self.queries[i], i, self.contexts[i])
+                for i in range(len(self.reports))
+            ]
+            neighbours = [frozenset(j for _score, j in found[:k]) for found in candidates]
+            self._stage = (candidates, neighbours)
+        return self._stage
+
+    def _rescore(self, candidates, own_neighbours):
+        """Second stage: [(score, position)] raised by the neighbours each shares with the target."""
+        _candidates, neighbours = self._stage_one()
+        weight = self.settings.weights["neighbours"] / self.settings.neighbours
+        return [
+            (round(score * (1 + weight * len(own_neighbours & neighbours[j])), PRECISION), j)
+            if weight
+            else (score, j)
+            for score, j in candidates
+        ]
+
+    def related(self, i, pins=(), limit=None):
+        """Related positions for published report `i`; `pins` (positions) come first."""
+        candidates, neighbours = self._stage_one()
+        scored = self._rescore(candidates[i], neighbours[i])
+        return self._select(scored, i, self.reports[i].rubrique, pins, limit)
+
+    def related_for(self, report, pins=(), limit=None):
+        """Related positions for a report outside the index (draft or hidden)."""
+        scored = self._scored_for(report)
+        return self._select(scored, None, report.rubrique, pins, limit)
+
+    def _scored_for(self, report):
+        candidates = self._first_stage(self.query_for(report), None, self._context_of(report))
+        own = frozenset(j for _score, j in candidates[: self.settings.neighbours])
+        return self._rescore(candidates, own)
+
+    def _select(self, scored, self_position, rubrique, pins, limit):
+        limit = self.settings.max_items if limit is None else limit
+        chosen = list(pins[:limit])
+        if len(chosen) >= limit:
+            return chosen
+        exclude = set(chosen)
+        if self_position is not None:
+            exclude.add(self_position)
+        rank, min_score = self.rank, self.settings.min_score
+        ordered = sorted((-score, rank[j], j) for score, j in scored if j not in exclude)
+
+        # Reports on the same subject, best first.
+        for negative, _rank, j in ordered:
+            if -negative < min_score or len(chosen) >= limit:
+                break
             chosen.append(j)
             exclude.add(j)
         if len(chosen) >= limit:
             return chosen
 
         # Not enough close reports: complete with the newest of the same rubrique.
-        for j in self.by_rubrique.get(context[0], ()):
+        for j in self.by_rubrique.get(rubrique, ()):
             if j not in exclude:
                 chosen.append(j)
                 exclude.add(j)
                 if len(chosen) >= limit:
                     return chosen
 
-        # A rubrique too small: the best remaining scores, then the newest reports.
-        rest = sorted(
-            (-self._final(context, j, content), rank[j], j)
-            for j, content in scores.items()
-            if j not in exclude
-        )
-        for _negative, _rank, j in rest:
-            chosen.append(j)
-            exclude.add(j)
-            if len(chosen) >= limit:
-                return chosen
-        for j in self.by_recency:
+        # A rubrique too small: the best remaining candidates, then the newest reports.
+        for j in [j for _negative, _rank, j in ordered] + self.by_recency:
             if j not in exclude:
                 chosen.append(j)
                 exclude.add(j)
@@ -370,36 +425,43 @@ class RelatedIndex:
         """Candidates of one report with their score broken down by signal, best first.
 
         Give `i` for a published report or `report` for a draft. Each row holds what each
-        signal adds to the score before recency (text and tags make the content score;
-        hospitals, region and rubrique add their share of it), the recency factor, and
-        the score used for ranking: (text + tags + hospitals + region + rubrique) × recency.
+        signal adds to the first-stage score before recency (text and tags make the
+        content; hospitals, region and rubrique add their share of it), the recency
+        factor, what shared neighbours add, and the score used for ranking:
+        (text + tags + hospitals + region + rubrique) × recency + neighbours.
         """
         if report is None:
             query, context = self.queries[i], self.contexts[i]
+            candidates, neighbours = self._stage_one()
+            first, scored = candidates[i], self._rescore(candidates[i], neighbours[i])
         else:
             query, context = self.query_for(report), self._context_of(report)
-        context = self._prepare(context)
-        parts = {}
+            first = self._first_stage(query, None, context)
+            scored = self._scored_for(report)
+        prepared = self._prepare(context)
+        wanted = {j for _score, j in first}
+        parts = {j: {"text": 0.0, "tags": 0.0} for j in wanted}
         for key, weight in query:
             signal = "text" if key.startswith(_TEXT) else "tags"
             for j, value in self.postings.get(key, ()):
-                row = parts.setdefault(j, {"text": 0.0, "tags": 0.0})
-                row[signal] += weight * value
+                if j in wanted:
+                    parts[j][signal] += weight * value
         rows = []
-        for j, row in parts.items():
-            if j == i:
-                continue
+        for (first_score, j), (score, _same) in zip(first, scored):
+            row = parts[j]
             content = row["text"] + row["tags"]
-            hospitals, region, rubrique = self._context_parts(context, j)
-            row.update(hospitals=content * hospitals, region=content * region,
-                       rubrique=content * rubrique)
+            hospitals, region, rubrique = self._context_parts(prepared, j)
             rows.append({
                 "position": j,
                 "slug": self.reports[j].slug,
                 "title": self.reports[j].title,
                 **row,
+                "hospitals": content * hospitals,
+                "region": content * region,
+                "rubrique": content * rubrique,
                 "recency": self.recency[j],
-                "score": self._final(context, j, content),
+                "neighbours": score - first_score,
+                "score": score,
             })
         rows.sort(key=lambda row: (-row["score"], self.rank[row["position"]]))
         return rows[:limit]
