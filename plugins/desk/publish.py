@@ -65,7 +65,8 @@ def swap_in(link, build):
     if link.exists() and not link.is_symlink():
         # A plain folder cannot be replaced atomically by a link. It is moved into the
         # builds folder (a rename: the site is missing for that instant only, once).
-        link.rename(build.parent / f"{build.name}-previous-folder")
+        # Its name sorts before every stamp, so pruning treats it as the oldest build.
+        link.rename(build.parent / "00000000-000000-000000-previous-folder")
     temporary = link.with_name(f".{link.name}.link-{os.getpid()}")
     if temporary.is_symlink():
         temporary.unlink()
