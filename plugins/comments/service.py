@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from . import store
-from .model import ID_RE, body_fingerprint, hold_reasons, render_body, truncate_ip, validate_submission
+from .model import body_fingerprint, hold_reasons, render_body, truncate_ip, validate_submission
 
 logger = logging.getLogger(__name__)
 
