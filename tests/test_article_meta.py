@@ -310,3 +310,19 @@ def test_words_per_minute_setting_changes_the_reading_time(build):
 @pytest.fixture
 def theme_report(site_once):
     return site_once("theme-report")
+
+
+def test_alt_without_image_and_transcript_without_video_are_reported(build, copy_site):
+    root = copy_site("theme-report")
+    _write(root, "articles/urgences/orphelins.md", (
+        "Title: Des clés orphelines\nDate: 2026-01-22 10:00\n"
+        "ImageAlt: Une photo qui n’existe pas\nTranscript: Une transcription sans vidéo.\n"
+        "Summary: Un résumé.\n\nUn corps.\n"
+    ))
+    ours = sorted(w for w in build(root).warnings if w.startswith("article_meta:"))
+    assert ours == [
+        "article_meta: articles/urgences/orphelins.md: ImageAlt is set but Image is not; "
+        "add « Image: images/<file> » or remove ImageAlt",
+        "article_meta: articles/urgences/orphelins.md: Transcript is set but Video is not; "
+        "add « Video: https://… » or remove Transcript",
+    ]

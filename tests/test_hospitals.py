@@ -171,3 +171,20 @@ def test_hospital_pages_are_byte_identical_across_builds(build, tmp_path):
     assert {p: (second.output / p).read_bytes() for p in files} == before
     assert sorted(p.relative_to(second.output) for p in (second.output / "etablissement").rglob("*.html")) == files
     assert Path("etablissement/chu-de-nantes/index.html") in files
+
+
+def test_hospital_name_without_letters_is_a_warning_and_gets_no_page(build, copy_site):
+    root = copy_site("theme-listing")
+    (root / "articles" / "brules" / "ponctuation.md").write_text(
+        "Title: Une liste mal tapée\nDate: 2026-06-02 10:00\nHospitals: CHU de Nantes, ???\n"
+        "Summary: Un résumé.\n\nUn corps.\n",
+        encoding="utf-8",
+    )
+    result = build(root)
+    ours = [w for w in result.warnings if w.startswith("hospitals:")]
+    assert ours == [
+        "hospitals: articles/brules/ponctuation.md: Hospitals entry '???' gives an empty address; "
+        "write the établissement's name with letters, like « Hospitals: CHU de Rennes »"
+    ]
+    page = soup(result.output / "brules" / "ponctuation" / "index.html")
+    assert [a.get_text() for a in page.select(".byline-hospitals a")] == ["CHU de Nantes"]
