@@ -20,7 +20,8 @@ import Stemmer
 
 STOP_WORDS_FILE = Path(__file__).with_name("stop_words_fr.txt")
 
-_TAGS = re.compile(r"<[^>]*>")
+# An HTML tag opens with a letter, « / » or « ! »: a lone « < » in a title is text.
+_TAGS = re.compile(r"<[a-zA-Z/!][^>]*>")
 # Apostrophes separate an elided article from its word (l’hôpital → l hôpital); the
 # typography plugin's no-break spaces become plain spaces. str.replace is used rather
 # than str.translate: a handful of C-speed scans beat a per-character table lookup.

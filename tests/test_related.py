@@ -1,0 +1,364 @@
+"""related_articles without Pelican: French analysis, settings, ranking, pins, fill, ties."""
+
+import random
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from related_articles.analysis import Analyzer, fold, normalise_key
+from related_articles.config import RelatedArticlesSettingsError, RelatedSettings, read_settings
+from related_articles.ranking import (
+    RelatedIndex,
+    Report,
+    compute_related,
+    parse_pins,
+    resolve_pins,
+)
+from related_articles.related_articles import is_listable
+
+PARIS = timezone(timedelta(hours=1))
+
+
+def report(slug, rubrique="hematologie", day=1, month=1, text="", title=None, **fields):
+    """A report dated 2026-<month>-<day>; `text` becomes its body."""
+    return Report(
+        slug=slug,
+        rubrique=rubrique,
+        date=datetime(2026, month, day, 9, 0, tzinfo=PARIS),
+        title=title if title is not None else slug.replace("-", " "),
+        body=text,
+        source=f"articles/{rubrique}/{slug}.md",
+        **fields,
+    )
+
+
+def slugs(reports, positions):
+    return [reports[j].slug for j in positions]
+
+
+LEUKAEMIA = "La leucémie aiguë se soigne par chimiothérapie ; l’hématologue suit la moelle osseuse."
+LYMPHOMA = "Le lymphome se soigne par chimiothérapie ; l’hématologue surveille les ganglions et la moelle."
+BURNS = "La brûlure profonde demande une greffe de peau, des pansements et de la kinésithérapie."
+CARDIAC = "L’arrêt cardiaque impose le massage cardiaque et le défibrillateur en attendant le SAMU."
+MATERNITY = "La sage-femme accompagne l’accouchement en salle de naissance jusqu’à la première tétée."
+
+
+# -- French analysis ---------------------------------------------------------------------
+
+
+def test_typography_accents_and_elisions_fold_to_the_same_stem():
+    analyzer = Analyzer()
+    typographed = analyzer.stems("L\u2019hôpital\u202f? «\u00a0Hôpitaux\u00a0»")
+    plain = analyzer.stems("l'hopital ? << hopitaux >> <p>")
+    assert typographed == plain == {"hopital": 2}
+
+
+def test_stop_words_figures_and_markup_are_not_terms():
+    analyzer = Analyzer()
+    stems = analyzer.stems("<p>Les 400&nbsp;000 patients de l’hôpital et leurs familles</p>")
+    assert set(stems) == {"patient", "hopital", "famill"}
+
+
+def test_singular_and_plural_share_a_stem():
+    analyzer = Analyzer()
+    assert analyzer.stems("leucémie") == analyzer.stems("leucémies") == {"leucem": 1}
+
+
+def test_extra_stop_words_from_the_settings_are_ignored():
+    analyzer = Analyzer(extra_stop_words=["Reportage"])
+    assert analyzer.stems("Reportage : la greffe") == {"greff": 1}
+
+
+def test_labels_typed_differently_share_a_key():
+    assert normalise_key("Hôpital de jour") == normalise_key("hopital  de JOUR") == "hopital de jour"
+    assert fold("l\u2019œil") == "l oeil"
+
+
+# -- settings ----------------------------------------------------------------------------
+
+
+def test_defaults_when_nothing_is_set():
+    options = read_settings({})
+    assert options == RelatedSettings()
+    assert options.max_items == 3
+    assert options.weights["text"] > options.weights["rubrique"]
+
+
+def test_partial_weights_keep_the_other_defaults_and_the_user_dict_intact():
+    given = {"tags": 0.7}
+    options = read_settings({"RELATED_ARTICLES_WEIGHTS": given})
+    assert options.weights["tags"] == 0.7
+    assert options.weights["text"] == RelatedSettings().weights["text"]
+    assert given == {"tags": 0.7}
+
+
+@pytest.mark.parametrize(
+    "key, value, quoted",
+    [
+        ("RELATED_ARTICLES_MAX", "three", "'three'"),
+        ("RELATED_ARTICLES_MAX", -1, "-1"),
+        ("RELATED_ARTICLES_MAX", True, "True"),
+        ("RELATED_ARTICLES_WEIGHTS", "heavy", "'heavy'"),
+        ("RELATED_ARTICLES_WEIGHTS", {"txt": 1.0}, "'txt'"),
+        ("RELATED_ARTICLES_WEIGHTS", {"text": -0.5}, "-0.5"),
+        ("RELATED_ARTICLES_WEIGHTS", {signal: 0 for signal in RelatedSettings().weights}, "'text': 0"),
+        ("RELATED_ARTICLES_MIN_SCORE", float("nan"), "nan"),
+        ("RELATED_ARTICLES_RECENCY_WEIGHT", 2, "2"),
+        ("RELATED_ARTICLES_RECENCY_HALF_LIFE", 0, "0"),
+        ("RELATED_ARTICLES_TERMS_PER_REPORT", 2.5, "2.5"),
+        ("RELATED_ARTICLES_CANDIDATES_PER_TERM", 0, "0"),
+        ("RELATED_ARTICLES_NEIGHBOURS", "5", "'5'"),
+        ("RELATED_ARTICLES_EXTRA_STOP_WORDS", "reportage", "'reportage'"),
+    ],
+)
+def test_a_bad_setting_names_the_key_and_quotes_the_value(key, value, quoted):
+    with pytest.raises(RelatedArticlesSettingsError) as error:
+        read_settings({key: value})
+    message = str(error.value)
+    assert message.startswith("related_articles: ")
+    assert key.split("[")[0] in message
+    assert quoted in message
+    assert "set it to" in message or "use only" in message
+
+
+# -- ranking -----------------------------------------------------------------------------
+
+
+def test_single_report_lists_nothing():
+    lists, _others, notices = compute_related([report("seul", text=LEUKAEMIA)])
+    assert lists == [[]]
+    assert notices == []
+
+
+def test_reports_without_tags_are_matched_by_their_text():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, day=1),
+        report("brulure", "brules", text=BURNS, day=20),
+        report("lymphome", "cancerologie", text=LYMPHOMA, day=2),
+        report("arret", "urgences", text=CARDIAC, day=21),
+        report("naissance", "femme-enfant", text=MATERNITY, day=22),
+    ]
+    lists, _others, _notices = compute_related(reports)
+    assert slugs(reports, lists[0])[0] == "lymphome"
+    assert slugs(reports, lists[2])[0] == "leucemie"
+
+
+def test_a_report_never_lists_itself_and_the_block_is_full():
+    reports = [report(f"r{i}", text=LEUKAEMIA if i % 2 else BURNS, day=i + 1) for i in range(6)]
+    lists, _others, _notices = compute_related(reports)
+    for i, positions in enumerate(lists):
+        assert i not in positions
+        assert len(positions) == len(set(positions)) == 3
+
+
+def test_identical_tags_rank_above_a_partial_match():
+    reports = [
+        report("cible", tags=("myélome", "hôpital de jour")),
+        report("memes-etiquettes", tags=("myélome", "hôpital de jour"), rubrique="cancerologie"),
+        report("une-etiquette", tags=("myélome", "transfusion"), rubrique="cancerologie"),
+        report("autre", tags=("brûlure",), rubrique="brules"),
+    ]
+    lists, _others, _notices = compute_related(reports)
+    assert slugs(reports, lists[0])[:2] == ["memes-etiquettes", "une-etiquette"]
+
+
+def test_ties_are_broken_by_date_then_slug():
+    options = RelatedSettings(recency_weight=0.0)
+    same = {"text": LEUKAEMIA, "title": "Leucémie", "tags": ("leucémie",)}
+    reports = [
+        report("cible", day=1, **same),
+        report("ancien", day=2, **same),
+        report("recent-b", day=9, **same),
+        report("recent-a", day=9, **same),
+        report("brulure", "brules", text=BURNS, day=3),
+    ]
+    lists, _others, _notices = compute_related(reports, settings=options)
+    assert slugs(reports, lists[0]) == ["recent-a", "recent-b", "ancien"]
+
+
+def test_the_same_reports_in_any_order_give_the_same_lists():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, tags=("leucémie",), day=1),
+        report("lymphome", "cancerologie", text=LYMPHOMA, tags=("lymphome",), day=2),
+        report("brulure", "brules", text=BURNS, day=3),
+        report("arret", "urgences", text=CARDIAC, day=4),
+        report("naissance", "femme-enfant", text=MATERNITY, day=5),
+        report("leucemie-2", text=LEUKAEMIA + " Greffe.", day=6),
+    ]
+
+    def by_slug(items):
+        lists, _others, _notices = compute_related(items)
+        return {items[i].slug: slugs(items, positions) for i, positions in enumerate(lists)}
+
+    shuffled = reports[:]
+    random.Random(4).shuffle(shuffled)
+    assert by_slug(reports) == by_slug(shuffled) == by_slug(list(reports))
+
+
+def test_a_shared_surface_word_loses_to_the_same_subject():
+    marrow = "La greffe de moelle osseuse remplace la moelle malade par les cellules souches d'un donneur."
+    reports = [
+        report("greffe-moelle", text=marrow, day=1),
+        report("donneur-moelle", text="Le donneur de moelle osseuse offre ses cellules souches au registre.", day=2),
+        report("greffe-peau", "brules", text="La greffe de peau couvre la brûlure ; la greffe prend en dix jours.", day=28),
+        report("brulure", "brules", text=BURNS, day=3),
+        report("arret", "urgences", text=CARDIAC, day=4),
+    ]
+    lists, _others, _notices = compute_related(reports)
+    assert slugs(reports, lists[0])[0] == "donneur-moelle"
+
+
+def test_too_few_close_reports_are_completed_from_the_same_rubrique_newest_first():
+    reports = [
+        report("cible", "urgences", text=CARDIAC, day=1),
+        report("urgences-ancien", "urgences", text=MATERNITY, day=2),
+        report("urgences-recent", "urgences", text=BURNS, day=20),
+        report("urgences-moyen", "urgences", text=LYMPHOMA, day=10),
+        report("ailleurs-tres-recent", "brules", text=LEUKAEMIA, day=28),
+    ]
+    lists, _others, _notices = compute_related(reports)
+    assert slugs(reports, lists[0]) == ["urgences-recent", "urgences-moyen", "urgences-ancien"]
+
+
+def test_a_small_rubrique_is_completed_from_the_rest_of_the_site():
+    reports = [
+        report("cible", "urgences", text=CARDIAC, day=1),
+        report("urgences-seul", "urgences", text=MATERNITY, day=2),
+        report("brules-ancien", "brules", text=BURNS, day=3),
+        report("brules-recent", "brules", text=BURNS, day=9),
+    ]
+    lists, _others, _notices = compute_related(reports)
+    assert slugs(reports, lists[0])[0] == "urgences-seul"
+    assert len(lists[0]) == 3
+
+
+def test_max_zero_switches_the_block_off():
+    reports = [report("a", text=LEUKAEMIA), report("b", text=LEUKAEMIA, day=2)]
+    lists, _others, _notices = compute_related(reports, settings=RelatedSettings(max_items=0))
+    assert lists == [[], []]
+
+
+def test_a_common_word_lists_a_bounded_number_of_reports():
+    options = RelatedSettings(candidates_per_term=7)
+    reports = [report(f"r{i:03d}", text=LEUKAEMIA + f" Patient {i}.", day=1 + i % 28) for i in range(40)]
+    index = RelatedIndex(reports, options)
+    assert index.postings
+    assert max(len(plist) for plist in index.postings.values()) == 7
+
+
+def test_explain_rows_add_up_to_the_ranking_score():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, tags=("leucémie",), hospitals=("CHU de Rennes",),
+               region="Bretagne", day=1),
+        report("lymphome", "cancerologie", text=LYMPHOMA, tags=("lymphome",),
+               hospitals=("CHU de Rennes",), region="Bretagne", day=2),
+        report("leucemie-2", text=LEUKAEMIA, tags=("leucémie",), region="Bretagne", day=5),
+        report("brulure", "brules", text=BURNS, day=3),
+        report("arret", "urgences", text=CARDIAC, hospitals=("CHU de Rennes",), day=4),
+    ]
+    index = RelatedIndex(reports)
+    rows = index.explain(0)
+    close = [row["slug"] for row in rows if row["score"] >= index.settings.min_score]
+    assert close == ["leucemie-2", "lymphome"]
+    # The block is those close reports, completed from the rubrique then the site.
+    assert slugs(reports, index.related(0)) == close + ["arret"]
+    for row in rows:
+        signals = row["text"] + row["tags"] + row["hospitals"] + row["region"] + row["rubrique"]
+        assert signals * row["recency"] + row["neighbours"] == pytest.approx(row["score"], abs=1e-8)
+    lymphome = next(row for row in rows if row["slug"] == "lymphome")
+    assert lymphome["hospitals"] > 0 and lymphome["region"] > 0 and lymphome["rubrique"] == 0
+
+
+# -- pins --------------------------------------------------------------------------------
+
+
+def pinned_site(pins):
+    return [
+        report("cible", text=LEUKAEMIA, pins=parse_pins(pins), day=1),
+        report("proche", text=LEUKAEMIA, day=2),
+        report("brulure", "brules", text=BURNS, day=3),
+        report("arret", "urgences", text=CARDIAC, day=4),
+        report("naissance", "femme-enfant", text=MATERNITY, day=5),
+    ]
+
+
+def test_pins_come_first_in_the_editors_order():
+    reports = pinned_site("naissance, arret")
+    lists, _others, notices = compute_related(reports)
+    assert slugs(reports, lists[0]) == ["naissance", "arret", "proche"]
+    assert notices == []
+
+
+def test_pins_over_the_limit_keep_the_first_ones_and_warn():
+    reports = pinned_site("naissance; arret; brulure; proche")
+    lists, _others, notices = compute_related(reports)
+    assert slugs(reports, lists[0]) == ["naissance", "arret", "brulure"]
+    assert [str(notice) for notice in notices] == [
+        "related_articles: articles/hematologie/cible.md pins 4 reports in Related: but only 3 "
+        "are shown; remove some or raise RELATED_ARTICLES_MAX"
+    ]
+
+
+def test_unknown_and_own_slugs_are_warnings_naming_the_file():
+    reports = pinned_site("naissanse, cible, hematologie/cible, arret, arret")
+    lists, _others, notices = compute_related(reports)
+    assert slugs(reports, lists[0])[0] == "arret"
+    messages = [str(notice) for notice in notices]
+    assert messages == [
+        "related_articles: articles/hematologie/cible.md pins unknown report 'naissanse' in "
+        "Related:; use the file name of a published report without .md (did you mean 'naissance'?)",
+        "related_articles: articles/hematologie/cible.md lists its own slug 'cible' in Related:; remove it",
+        "related_articles: articles/hematologie/cible.md lists its own slug 'hematologie/cible' in "
+        "Related:; remove it",
+        "related_articles: articles/hematologie/cible.md pins 'arret' twice in Related:; keep one",
+    ]
+
+
+def test_a_pinned_draft_is_left_out_with_a_warning():
+    reports = pinned_site("brouillon")
+    draft = report("brouillon", text=LEUKAEMIA, day=6)
+    lists, for_draft, notices = compute_related(reports, [draft])
+    assert "brouillon" not in slugs(reports, lists[0])
+    assert "draft, hidden or future-dated" in str(notices[0])
+    assert "articles/hematologie/cible.md" in str(notices[0])
+    assert slugs(reports, for_draft[0])[0] in {"cible", "proche"}
+
+
+def test_pin_values_accept_commas_or_semicolons():
+    assert parse_pins("a, b ,c") == ("a", "b", "c")
+    assert parse_pins("a; b, suite; c") == ("a", "b, suite", "c")
+    assert parse_pins(["a", "b"]) == ("a", "b")
+    assert parse_pins(None) == parse_pins("") == ()
+
+
+def test_resolving_pins_of_an_empty_site_reports_unknown_slugs():
+    index = RelatedIndex([])
+    positions, notices = resolve_pins(pinned_site("x")[0], index, set(), 3)
+    assert positions == []
+    assert "unknown report 'x'" in str(notices[0])
+
+
+# -- what may be listed --------------------------------------------------------------------
+
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "status, date, listable",
+    [
+        ("published", datetime(2026, 5, 1, tzinfo=timezone.utc), True),
+        ("published", datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc), True),
+        ("draft", datetime(2026, 5, 1, tzinfo=timezone.utc), False),
+        ("hidden", datetime(2026, 5, 1, tzinfo=timezone.utc), False),
+        # WITH_FUTURE_DATES = True makes Pelican publish it; it is still never listed.
+        ("published", datetime(2026, 6, 2, tzinfo=timezone.utc), False),
+        ("published", datetime(2026, 6, 2), False),
+        ("published", datetime(2026, 5, 2), True),
+        ("published", None, False),
+    ],
+)
+def test_only_published_reports_of_the_past_are_listable(status, date, listable):
+    article = SimpleNamespace(status=status, date=date)
+    assert is_listable(article, NOW) is listable

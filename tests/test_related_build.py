@@ -1,0 +1,180 @@
+"""« Sur le même sujet » in real Pelican builds of small fixture sites, and `make related`."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import soup
+
+from desk.build import ROOT
+from related_articles.config import RelatedArticlesSettingsError
+
+NARROW_NBSP, NBSP = "\u202f", "\u00a0"
+
+
+def related_block(page):
+    return soup(page).select_one("aside.related-articles")
+
+
+def related_hrefs(page):
+    block = related_block(page)
+    return [] if block is None else [a["href"] for a in block.select("li a[href]")]
+
+
+def test_block_lists_title_links_and_standfirsts_with_french_typography(build):
+    result = build("related-basic")
+    assert result.ok, result.errors
+    block = related_block(result.output / "hematologie/leucemie-reunion-visio/index.html")
+
+    assert block is not None
+    assert block.select_one("h2").get_text(strip=True) == "Sur le même sujet"
+    items = block.select("ul > li")
+    assert len(items) == 3
+    for item in items:
+        links = item.select("a[href]")
+        assert len(links) == 1
+        target = result.output / links[0]["href"].strip("/") / "index.html"
+        assert target.is_file(), links[0]["href"]
+        linked = soup(target)
+        assert links[0].get_text(strip=True) == linked.select_one("article.article h1").get_text(strip=True)
+        standfirst = item.select_one(".card-standfirst").get_text(" ", strip=True)
+        assert standfirst == linked.select_one(".standfirst").get_text(" ", strip=True)
+        assert "'" not in standfirst and "&nbsp;" not in str(item)
+    # The two haematology/oncology reports first; burns and cardiac arrest only fill.
+    assert related_hrefs(result.output / "hematologie/leucemie-reunion-visio/index.html")[:2] == [
+        "/hematologie/myelome-hopital-de-jour/",
+        "/cancerologie/lymphome-cellules-car-t/",
+    ]
+    myelome = items[0].get_text(" ", strip=True)
+    assert "Myélome\u00a0: un hôpital de jour" in myelome
+    assert "’" in myelome
+
+
+def test_single_report_has_no_related_block(build):
+    result = build("related-single")
+    assert result.ok, result.errors
+    page = soup(result.output / "hematologie/myelome-hopital-de-jour/index.html")
+    assert page.select_one("article.article h1") is not None
+    assert page.select_one("aside.related-articles") is None
+    assert "Sur le même sujet" not in page.get_text()
+
+
+@pytest.mark.parametrize("with_future_dates", [False, True])
+def test_drafts_hidden_and_future_reports_are_never_listed(build, with_future_dates):
+    result = build("related-unpublished", overrides={"WITH_FUTURE_DATES": with_future_dates})
+    assert result.ok, result.errors
+    never = ("leucemie-brouillon", "leucemie-cachee", "leucemie-future")
+    pages = sorted(result.output.rglob("index.html"))
+    blocks = [page for page in pages if related_block(page) is not None]
+    assert blocks, "no page has a related block"
+    for page in blocks:
+        assert not any(slug in href for href in related_hrefs(page) for slug in never), page
+
+    published = related_hrefs(result.output / "hematologie/leucemie-publiee/index.html")
+    assert published == ["/hematologie/lymphome-publie/"]
+    # A draft's preview shows the block too, made of published reports only.
+    draft = related_hrefs(result.output / "brouillons/leucemie-brouillon/index.html")
+    assert sorted(draft) == ["/hematologie/leucemie-publiee/", "/hematologie/lymphome-publie/"]
+    if with_future_dates:
+        # Pelican publishes the future report; its page has a block, nobody lists it.
+        future = result.output / "hematologie/leucemie-future/index.html"
+        assert len(related_hrefs(future)) == 2
+
+
+def test_pins_come_first_and_bad_pins_warn_naming_the_file(build):
+    result = build("related-pins")
+    assert result.ok, result.errors
+    hrefs = related_hrefs(result.output / "hematologie/greffe-moelle-donneur/index.html")
+    assert hrefs == [
+        "/urgences/arret-cardiaque-formation/",
+        "/brules/pansement-brulure/",
+        "/hematologie/greffe-moelle-chambre/",
+    ]
+    source = os.path.join("articles", "hematologie", "greffe-moelle-donneur.md")
+    related_warnings = [text for text in result.warnings if text.startswith("related_articles:")]
+    assert related_warnings == [
+        f"related_articles: {source} pins unknown report 'greffe-moelle-donneuer' in Related:; "
+        "use the file name of a published report without .md (did you mean 'greffe-moelle-donneur'?)",
+        f"related_articles: {source} lists its own slug 'greffe-moelle-donneur' in Related:; remove it",
+    ]
+
+
+def test_pins_over_the_limit_are_cut_with_a_warning(build):
+    result = build("related-pins", overrides={"RELATED_ARTICLES_MAX": 1})
+    assert result.ok, result.errors
+    hrefs = related_hrefs(result.output / "hematologie/greffe-moelle-donneur/index.html")
+    assert hrefs == ["/urgences/arret-cardiaque-formation/"]
+    assert any("pins 2 reports in Related: but only 1 are shown" in text for text in result.warnings)
+
+
+def test_a_bad_setting_stops_the_build_before_anything_is_written(build, tmp_path):
+    with pytest.raises(RelatedArticlesSettingsError) as error:
+        build("related-basic", overrides={"RELATED_ARTICLES_WEIGHTS": {"texte": 1}})
+    assert str(error.value) == (
+        "related_articles: RELATED_ARTICLES_WEIGHTS has an unknown signal 'texte'; "
+        "use only text, tags, hospitals, region, rubrique, neighbours"
+    )
+    output = tmp_path / "output-related-basic"
+    assert not output.exists() or not any(output.iterdir())
+
+
+def test_two_builds_give_the_same_blocks(build, tmp_path):
+    def blocks(output):
+        return {
+            page.relative_to(output): str(related_block(page))
+            for page in output.rglob("index.html")
+            if related_block(page) is not None
+        }
+
+    first = build("related-basic")
+    blocks_first = blocks(first.output.rename(tmp_path / "first"))
+    second = build("related-basic")
+    assert len(blocks_first) == 5
+    assert blocks_first == blocks(second.output)
+
+
+def test_sample_haematology_report_shows_haematology_and_oncology_neighbours(sample_site):
+    page = sample_site.output / "hematologie/hematologues-ouest-visioconference/index.html"
+    hrefs = related_hrefs(page)
+    assert len(hrefs) == 3
+    for href in hrefs:
+        assert href.startswith(("/hematologie/", "/cancerologie/")), hrefs
+
+
+def run_explain(*args):
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+    return subprocess.run(
+        [sys.executable, "-m", "related_articles.explain", *args],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_explain_prints_the_block_and_the_scores_by_signal():
+    done = run_explain("leucemie-reunion-visio", "--content", "tests/sites/related-basic")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("« Leucémies")
+    block = lines[lines.index("Bloc « Sur le même sujet » :") + 1:][:3]
+    assert block[0].startswith("  1. myelome-hopital-de-jour — ")
+    header = next(line for line in lines if line.strip().startswith("reportage"))
+    for label in ("texte", "étiq.", "étab.", "région", "rubr.", "récence", "voisins", "score"):
+        assert label in header
+    rows = lines[lines.index(header) + 1:]
+    assert rows[0].split()[0] == "myelome-hopital-de-jour"
+    assert len(rows) >= 2
+    assert all(len(row.split()) == 9 for row in rows)
+
+
+def test_explain_an_unknown_slug_says_what_a_slug_is():
+    done = run_explain("leucemie", "--content", "tests/sites/related-basic")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "related_articles: no report has the slug 'leucemie'" in done.stderr
+    assert "the slug is the file name without .md" in done.stderr
+
+
+def test_explain_without_a_slug_shows_how_to_call_it():
+    done = run_explain("")
+    assert done.returncode == 2
+    assert "make related SLUG=" in done.stderr
