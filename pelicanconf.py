@@ -141,3 +141,7 @@ WITH_FUTURE_DATES = False
 COMMENTS_PATH = "comments"
 COMMENTS_ENDPOINT = "http://127.0.0.1:8001/commentaires"
 COMMENTS_INDEX_SAVE_AS = "donnees/commentaires.json"
+
+# « Sur le même sujet » (plugin related_articles): other settings and their defaults are in
+# plugins/related_articles/README.md; `make related SLUG=…` explains a report's block.
+RELATED_ARTICLES_MAX = 3
