@@ -20,6 +20,8 @@
 4. The growth table divides each time by N: a cost per report that stays flat from
    500 to 2000 reports means the build grows linearly.
 
+`--ablation` builds N reports again without each local plugin in turn (medians of
+`--runs`): the time a plugin costs, the pages and feeds it writes included.
 `--profile` runs one more Pouls build under cProfile and prints the time spent inside
 each local plugin (inclusive, counted from the calls that enter the plugin: signal
 receivers, Jinja filters, template helpers) beside Pelican's own phases.
@@ -44,7 +46,7 @@ PLUGINS = ROOT / "plugins"
 
 # ------------------------------------------------------------------ child processes
 
-def _child(kind, corpus, output, profile_to=None):
+def _child(kind, corpus, output, profile_to=None, without=None):
     """Run one build in this (fresh) process and print its timing as JSON."""
     import logging
 
@@ -65,6 +67,11 @@ def _child(kind, corpus, output, profile_to=None):
         from desk.build import load_settings
 
         settings = load_settings("pelicanconf.py", content=corpus, output=output)
+        if without:
+            settings = load_settings(
+                "pelicanconf.py", content=corpus, output=output,
+                overrides={"PLUGINS": [name for name in settings["PLUGINS"] if name != without]},
+            )
     else:
         settings = read_settings(None, override={"PATH": corpus, "OUTPUT_PATH": output})
 
@@ -81,11 +88,13 @@ def _child(kind, corpus, output, profile_to=None):
     print("BENCH " + json.dumps({"run": run_seconds, "files": files, **counter}))
 
 
-def _build(kind, corpus, output, profile_to=None):
+def _build(kind, corpus, output, profile_to=None, without=None, must_succeed=True):
     """One build in a new interpreter; returns wall seconds, run seconds, peak RSS, counts."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(corpus), str(output)]
     if profile_to:
         command += ["--profile-to", str(profile_to)]
+    if without:
+        command += ["--without", without]
     env = {**os.environ, "PYTHONPATH": str(PLUGINS), "PYTHONDONTWRITEBYTECODE": "1"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -98,6 +107,8 @@ def _build(kind, corpus, output, profile_to=None):
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     if process.returncode != 0:
+        if not must_succeed:
+            return None
         sys.exit(f"bench_build: the {kind} build of {corpus} failed:\n{stderr[-3000:]}")
     line = next(line for line in stdout.splitlines() if line.startswith("BENCH "))
     result = json.loads(line[len("BENCH "):])
@@ -159,6 +170,36 @@ def growth(table):
             print(f"  {label}: run() ×{grew:.2f} from N={small} to N={large} (linear: ×{large / small:.2f})")
 
 
+def ablation(corpus, runs, workdir):
+    """Build without each local plugin in turn: what a plugin costs, pages it writes included."""
+    sys.path.insert(0, str(PLUGINS))
+    from desk.build import load_settings
+
+    plugins = list(load_settings("pelicanconf.py")["PLUGINS"])
+    timings = {name: [] for name in [None, *plugins]}
+    for run in range(runs):
+        for name in timings:
+            result = _build("pouls", corpus, workdir / f"out-ablation-{name}-{run}", without=name,
+                            must_succeed=name is None)
+            timings[name].append(result)
+            label = f"without {name}" if name else "all plugins"
+            shown = f"{result['run']:7.2f} s" if result else "build fails without it"
+            print(f"  ablation run {run + 1}/{runs} {label:30} {shown}", flush=True)
+    full = statistics.median(item["run"] for item in timings[None])
+    size = len(list(corpus.rglob("*.md")))
+    print(f"\nAblation at N={size}: median run() of Pouls without one plugin ({runs} runs each)")
+    print(f"  {'all plugins':30} {full:7.2f} s")
+    for name in plugins:
+        done = [item for item in timings[name] if item]
+        if not done:
+            print(f"  without {name:22} {'—':>7}   (the theme needs it: its filters or data)")
+            continue
+        seconds = statistics.median(item["run"] for item in done)
+        files = done[0]["files"]
+        print(f"  without {name:22} {seconds:7.2f} s   costs {full - seconds:6.2f} s ({(full - seconds) / full:5.1%}), "
+              f"{timings[None][0]['files'] - files:5d} files")
+
+
 # ------------------------------------------------------------------------ profiling
 
 def _plugin_of(filename):
@@ -216,12 +257,15 @@ def main():
     parser.add_argument("--sizes", default=None,
                         help="sizes for the growth table, comma-separated (default 500,1000,N when N > 1000)")
     parser.add_argument("--profile", action="store_true", help="also profile one Pouls build of N reports")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also build N reports without each plugin in turn (what each one costs)")
+    parser.add_argument("--without", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "CORPUS", "OUTPUT"), help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        _child(*args.child, profile_to=args.profile_to)
+        _child(*args.child, profile_to=args.profile_to, without=args.without)
         return
 
     sys.path.insert(0, str(HERE))
@@ -235,10 +279,12 @@ def main():
         for size in sizes:
             print(f"N = {size}: {args.runs} Pouls and {args.runs} vanilla builds, alternating", flush=True)
             corpus, table[size] = measure(size, args.runs, workdir)
-            if size == args.n and args.profile:
+            if size == args.n:
                 main_corpus = corpus
         report(args.n, table[args.n])
         growth(table)
+        if args.ablation:
+            ablation(main_corpus, args.runs, workdir)
         if args.profile:
             profile(main_corpus, workdir)
     # A ratio over target is a finding to report, not a broken benchmark: exit 0.
