@@ -34,6 +34,7 @@ CASES = [
     ("guillemets with spaces", "« Bonjour »", f"«{NB}Bonjour{NB}»"),
     ("guillemets without spaces", "«Bonjour»", f"«{NB}Bonjour{NB}»"),
     ("straight double quotes become guillemets", 'Il dit "bonjour".', f"Il dit «{NB}bonjour{NB}»."),
+    ("quote opening right after a colon", 'Il a dit:"oui"', f"Il a dit{NB}:«{NB}oui{NB}»"),
     ("quotes around an inline tag", '"<em>Bonjour</em>"', f"«{NB}<em>Bonjour</em>{NB}»"),
     ("apostrophe", "l'hôpital d'Avranches", "l’hôpital d’Avranches"),
     ("apostrophe inside a word", "aujourd'hui", "aujourd’hui"),

@@ -151,8 +151,9 @@ _ORDINAL_2D = re.compile(r"\b2(?:nd)(e?s?)\b")
 def _quote(match):
     string, start = match.string, match.start()
     before = string[start - 1] if start else " "
-    # An opening quote follows a space, the start of the run, or an opening bracket.
-    if before.isspace() or before in "([{—–-/’'":
+    # An opening quote follows a space, the start of the run, an opening bracket or a
+    # colon (`dit:"oui"`); anything else is the end of a word, so the quote closes.
+    if before.isspace() or before in "([{—–-/’':":
         return "«" + NBSP
     return NBSP + "»"
 
