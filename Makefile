@@ -54,7 +54,7 @@ related: venv
 	$(PY) -m related_articles.explain "$(SLUG)"
 
 bench: venv
-	$(PY) tests/bench/bench_build.py
+	$(PY) tests/bench/bench_build.py $(BENCH_ARGS)
 	$(PY) tests/bench/bench_related.py
 
 deploy: venv
