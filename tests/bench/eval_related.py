@@ -116,7 +116,7 @@ def main(argv=None):
     print("\nablations of this plugin's ranking:")
     options = read_settings(settings)
     reports = [report_from_article(article) for article in published]
-    variants = {"text only": {"text": 1.0}}
+    variants = {"text only": {"text": 1.0}}  # every other signal at 0, neighbours included
     for signal in options.weights:
         variants[f"without {signal}"] = {signal: 0.0}
     variants["no recency"] = None
