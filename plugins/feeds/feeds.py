@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import nh3
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension
-from feedgen.ext.dc import DcEntryExtension
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 from pelican import signals
 
@@ -394,18 +394,37 @@ def report_image(article, settings):
     )
 
 
-def report_item(article, settings, now=None, warn=True):
-    """Everything the feeds say about one report, cleaned once and reused by every feed."""
+@dataclass(frozen=True)
+class ReportRef:
+    """What every feed needs of a report, cheap enough to compute for all of them."""
+
+    slug: str
+    path: str  # site-relative URL, `<rubrique>/<slug>/`
+    url: str
+    title: str
+    published: datetime
+    updated: datetime
+    source: str
+
+
+def report_ref(article, settings, now=None, warn=True):
     source = source_name(article)
-    url = settings.absolute(article.url)
+    # Pelican recomputes article.url on every access: read it once here.
+    path = article.url
+    published, updated = report_dates(article, settings, now)
     title = plain_text(_clean_field(article.title, "Title", source, warn))
-    summary = absolute_html(_clean_field(article.summary, "Summary", source, warn), url)
-    content = absolute_html(_clean_field(article.get_content(settings.base_url), "the text", source, warn), url)
+    return ReportRef(article.slug, path, settings.absolute(path), title or article.slug, published, updated, source)
+
+
+def report_item(article, settings, now=None, warn=True, ref=None):
+    """Everything the feeds say about one report, cleaned once and reused by every feed."""
+    ref = ref or report_ref(article, settings, now, warn)
+    summary = absolute_html(_clean_field(article.summary, "Summary", ref.source, warn), ref.url)
+    content = absolute_html(_clean_field(article.get_content(settings.base_url), "the text", ref.source, warn), ref.url)
     image = report_image(article, settings)
     if image is not None:
         figure = f'<figure><img src="{html.escape(image.url)}" alt="{html.escape(image.alt)}"></figure>'
         content = figure + content
-    published, updated = report_dates(article, settings, now)
     authors = tuple(
         (plain_text(strip_controls(author.name)[0]), settings.absolute(author.url))
         for author in getattr(article, "authors", None) or ()
@@ -418,16 +437,16 @@ def report_item(article, settings, now=None, warn=True):
         categories.append((plain_text(tag.name), settings.absolute(CATEGORY_SCHEMES["tag"])))
     return Item(
         id=tag_uri(settings, "reportage", article.slug),
-        url=url,
-        title=title or article.slug,
-        published=published,
-        updated=updated,
+        url=ref.url,
+        title=ref.title,
+        published=ref.published,
+        updated=ref.updated,
         content_html=content,
         summary_html=summary,
         authors=authors,
         categories=tuple(categories),
         image=image,
-        source=source,
+        source=ref.source,
     )
 
 
@@ -536,7 +555,7 @@ def comments_feed(article, report, settings, items):
         atom_id=tag_uri(settings, "commentaires", article.slug),
         items=newest_first(items),
         empty_updated=report.published,
-        paths={"atom": f"{article.url}{COMMENTS_FILE}"},
+        paths={"atom": f"{report.path}{COMMENTS_FILE}"},
     )
 
 
@@ -574,7 +593,18 @@ def published_reports(articles, now):
 def plan_feeds(articles, settings, now=None):
     """Every feed of the site, in a stable order. `articles` are Pelican's published ones."""
     reports = published_reports(articles, now)
-    items = {article.slug: report_item(article, settings, now) for article in reports}
+    refs = {article.slug: report_ref(article, settings, now) for article in reports}
+    items = {}
+
+    def newest(members):
+        # Only the reports a listing feed shows get their text cleaned: on a large site most
+        # reports are in no feed but their own comment feed.
+        chosen = sorted(members, key=lambda a: (refs[a.slug].published, a.slug), reverse=True)
+        for article in chosen[: settings.max_items]:
+            if article.slug not in items:
+                items[article.slug] = report_item(article, settings, now, ref=refs[article.slug])
+            yield items[article.slug]
+
     groups = {"rubrique": {}, "tag": {}, "hospital": {}}
     names = {"rubrique": {}, "tag": {}, "hospital": {}}
     for article in reports:
@@ -583,15 +613,15 @@ def plan_feeds(articles, settings, now=None):
         members += [("tag", tag) for tag in _url_objects(article, "tags")]
         members += [("hospital", hospital) for hospital in _url_objects(article, "hospitals")]
         for kind, obj in members:
-            groups[kind].setdefault(obj.slug, []).append(items[article.slug])
+            groups[kind].setdefault(obj.slug, []).append(article)
             names[kind].setdefault(obj.slug, plain_text(obj.name))
-    feeds = [listing_feed("site", "", settings.site_name, settings, items.values())]
+    feeds = [listing_feed("site", "", settings.site_name, settings, newest(reports))]
     for kind in ("rubrique", "tag", "hospital"):
         for slug in sorted(groups[kind]):
-            feeds.append(listing_feed(kind, slug, names[kind][slug], settings, groups[kind][slug]))
+            feeds.append(listing_feed(kind, slug, names[kind][slug], settings, newest(groups[kind][slug])))
     for article in reports:
         if has_comment_feed(article):
-            report = items[article.slug]
+            report = refs[article.slug]
             entries = [comment_item(comment, article, report, settings, now) for comment in article_comments(article)]
             feeds.append(comments_feed(article, report, settings, [entry for entry in entries if entry]))
     return feeds
@@ -646,7 +676,8 @@ def _entry(item):
 
 def _generator(feed, settings, entries):
     generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)
+    # register_extension, not load_extension: the same classes without an import per feed.
+    generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     generator.id(feed.atom_id)
     generator.title(feed.title)
     generator.subtitle(feed.description)  # also the RSS <description>
