@@ -1,5 +1,6 @@
 """The feeds plugin's settings, its guard against Pelican's own feeds, and its plain functions."""
 
+import json
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -197,3 +198,45 @@ def test_two_reports_with_one_slug_are_an_error_naming_both_files(copy_site, bui
     )
     atom = (result.output / "flux" / "atom.xml").read_text(encoding="utf-8")
     assert atom.count("reportage/visio-hematologues-ete</id>") == 1
+
+
+def test_a_feed_renders_from_plain_data_without_pelican():
+    from lxml import etree
+
+    from feeds.feeds import SITE_ATOM, SITE_JSON, SITE_RSS, Item, listing_feed, render_atom, render_json, render_rss
+
+    settings = FeedsSettings.from_settings(GOOD | {"SITEURL": "https://x.fr"})
+    when = datetime(2026, 1, 15, 8, 5, tzinfo=settings.timezone)
+    item = Item(
+        id=tag_uri(settings, "reportage", "samu"),
+        url=settings.absolute("urgences/samu/"),
+        title="Au SAMU",
+        published=when,
+        updated=when,
+        summary_html="<p>Le chapô.</p>",
+        content_html=absolute_html('<a href="/">accueil</a>', "https://x.fr/"),
+    )
+    feed = listing_feed("site", "", "Pouls", settings, [item])
+    atom = etree.fromstring(render_atom(feed, settings, settings.absolute(SITE_ATOM)))
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert atom.findtext("a:entry/a:id", namespaces=ns) == "tag:pouls.example.fr,2026:reportage/samu"
+    assert atom.findtext("a:entry/a:content", namespaces=ns) == '<a href="https://x.fr/">accueil</a>'
+    assert atom.findtext("a:updated", namespaces=ns) == "2026-01-15T08:05:00+01:00"
+    rss = etree.fromstring(render_rss(feed, settings, settings.absolute(SITE_RSS)))
+    assert rss.findtext("channel/link") == "https://x.fr/"
+    assert rss.findtext("channel/item/pubDate") == "Thu, 15 Jan 2026 08:05:00 +0100"
+    document = json.loads(render_json(feed, settings, settings.absolute(SITE_JSON)))
+    assert document["items"][0]["summary"] == "Le chapô." and document["feed_url"] == "https://x.fr/flux/feed.json"
+
+
+def test_an_image_of_an_unknown_type_is_reported_with_the_accepted_types(copy_site, build):
+    content = copy_site("feeds-basic")
+    (content / "images" / "visio.png").rename(content / "images" / "visio.bmp")
+    report = content / "articles" / "hematologie" / "visio-hematologues-ete.md"
+    report.write_text(report.read_text(encoding="utf-8").replace("images/visio.png", "images/visio.bmp"), encoding="utf-8")
+    result = build(content)
+    assert any(
+        "articles/hematologie/visio-hematologues-ete.md" in w and "'images/visio.bmp' has an unknown type" in w and ".png" in w
+        for w in result.warnings
+    )
+    assert "<enclosure" not in (result.output / "flux" / "rss.xml").read_text(encoding="utf-8")

@@ -23,11 +23,15 @@ FEEDS_SITEURL, the address `make serve` listens on.
 Using it from Python, without Pelican (the tests do)::
 
     settings = FeedsSettings.from_settings({"SITENAME": "Pouls", "SITEURL": "https://x.fr"})
-    item = report_item(article, settings, content_path="content")
-    feed = Feed(kind="site", slug="", title="Pouls", description="…",
-                alternate_url="https://x.fr/", atom_id=tag_uri(settings, "flux"),
-                items=(item,))
-    render_atom(feed, settings, "https://x.fr/flux/atom.xml")   # -> bytes
+    when = datetime(2026, 1, 15, 8, 5, tzinfo=settings.timezone)
+    item = Item(id=tag_uri(settings, "reportage", "samu"), url=settings.absolute("urgences/samu/"),
+                title="Au SAMU", published=when, updated=when,
+                summary_html="<p>Le chapô.</p>", content_html=absolute_html('<a href="/">…</a>', "https://x.fr/"))
+    feed = listing_feed("site", "", "Pouls", settings, [item])
+    render_atom(feed, settings, settings.absolute(SITE_ATOM))   # -> bytes, like render_rss and render_json
+
+In a build, `report_item(article, settings)` makes the Item of a Pelican article and
+`plan_feeds(articles, settings)` every Feed of the site.
 
 feedgen 1.0.0 has traps this module steps around, each at the line that does it: the RSS
 channel link is whichever link was added last, Atom entry links lose `rel`/`type`/`length`,
@@ -40,7 +44,6 @@ links, no language, no image, an id that moves with `Date:`); they stay off, and
 import html
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
