@@ -21,6 +21,7 @@ used, and a crash in a build never takes the preview server down.
 """
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -101,7 +102,8 @@ def preview_overrides(settings_file, output, pages=(), cache=None):
     return {
         "DESK_LIVERELOAD": True,
         "DESK_PREVIEW_PAGES": list(pages),
-        "PLUGINS": list(base["PLUGINS"]) + [sys.modules[__name__]],
+        # By import, not sys.modules[__name__]: run with -m, this module is __main__.
+        "PLUGINS": list(base["PLUGINS"]) + [importlib.import_module("desk.preview")],
         "CACHE_CONTENT": True,
         "LOAD_CONTENT_CACHE": True,
         "CONTENT_CACHING_LAYER": "reader",
