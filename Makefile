@@ -58,7 +58,7 @@ bench: venv
 	$(PY) tests/bench/bench_related.py
 
 deploy: venv
-	$(PY) -m desk.deploy
+	$(PY) -m desk.deploy $(ARGS)
 
 comments-serve: venv
 	$(PY) -m comments.service
