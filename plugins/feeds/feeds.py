@@ -41,6 +41,7 @@ links, no language, no image, an id that moves with `Date:`); they stay off, and
 `refuse_pelican_feeds` stops the build if one of their settings is switched back on.
 """
 
+import functools
 import html
 import json
 import logging
@@ -509,22 +510,23 @@ def quoted(text):
     return f"«\u00a0{text}\u00a0»"
 
 
+def feed_texts(kind, name, settings):
+    """(title, description) of a listing feed, in French."""
+    site = settings.site_name
+    if kind == "site":
+        return site, settings.site_description
+    if kind == "rubrique":
+        return f"{site} — rubrique {name}", f"Les derniers reportages de la rubrique {quoted(name)} sur {site}."
+    if kind == "tag":
+        return (
+            f"{site} — étiquette {quoted(name)}",
+            f"Les derniers reportages classés sous l’étiquette {quoted(name)} sur {site}.",
+        )
+    return f"{site} — {name}", f"Les derniers reportages qui concernent l’établissement {quoted(name)} sur {site}."
+
+
 def listing_feed(kind, slug, name, settings, items):
-    title, description = {
-        "site": (settings.site_name, settings.site_description),
-        "rubrique": (
-            f"{settings.site_name} — rubrique {name}",
-            f"Les derniers reportages de la rubrique {quoted(name)} sur {settings.site_name}.",
-        ),
-        "tag": (
-            f"{settings.site_name} — étiquette {quoted(name)}",
-            f"Les derniers reportages classés sous l’étiquette {quoted(name)} sur {settings.site_name}.",
-        ),
-        "hospital": (
-            f"{settings.site_name} — {name}",
-            f"Les derniers reportages qui concernent l’établissement {quoted(name)} sur {settings.site_name}.",
-        ),
-    }[kind]
+    title, description = feed_texts(kind, name, settings)
     if kind == "site":
         alternate = settings.absolute("")
         atom_id = tag_uri(settings, "flux")
@@ -781,7 +783,8 @@ class FeedCatalog:
 
     settings: FeedsSettings
 
-    def site(self):
+    @functools.cached_property
+    def _site_links(self):
         name = self.settings.site_name
         return (
             FeedLink(f"{name} — tous les reportages (Atom)", SITE_ATOM, ATOM_TYPE),
@@ -789,11 +792,15 @@ class FeedCatalog:
             FeedLink(f"{name} — tous les reportages (JSON Feed)", SITE_JSON, JSON_TYPE),
         )
 
+    def site(self):
+        return self._site_links
+
     def listing(self, kind, obj):
-        feed = listing_feed(kind, obj.slug, plain_text(obj.name), self.settings, ())
+        title, _ = feed_texts(kind, plain_text(obj.name), self.settings)
+        listing = LISTING_PATHS[kind].format(slug=obj.slug)
         return (
-            FeedLink(f"{feed.title} (Atom)", feed.paths["atom"], ATOM_TYPE),
-            FeedLink(f"{feed.title} (RSS)", feed.paths["rss"], RSS_TYPE),
+            FeedLink(f"{title} (Atom)", f"{listing}atom.xml", ATOM_TYPE),
+            FeedLink(f"{title} (RSS)", f"{listing}rss.xml", RSS_TYPE),
         )
 
     def comments(self, article):
@@ -805,19 +812,17 @@ class FeedCatalog:
         )
 
     def links(self, article=None, category=None, tag=None, hospital=None):
-        """Site feeds, then the page's own: a report's comments, a rubrique, a tag or a hospital."""
-        links = list(self.site())
+        """Site feeds, then the page's own: a report's comments, a rubrique, a tag or a hospital.
+
+        Called once per page written: kept cheap (the site links are built once).
+        """
         # A report page also receives its `category`: the report's own feed wins.
-        if article and getattr(article, "url", None) is not None:
-            if has_comment_feed(article):
-                links.append(self.comments(article))
-        elif category and getattr(category, "slug", None):
-            links.extend(self.listing("rubrique", category))
-        elif tag and getattr(tag, "slug", None):
-            links.extend(self.listing("tag", tag))
-        elif hospital and getattr(hospital, "slug", None):
-            links.extend(self.listing("hospital", hospital))
-        return tuple(links)
+        if article and getattr(article, "slug", None):
+            return self._site_links + ((self.comments(article),) if has_comment_feed(article) else ())
+        for kind, obj in (("rubrique", category), ("tag", tag), ("hospital", hospital)):
+            if obj and getattr(obj, "slug", None):
+                return self._site_links + self.listing(kind, obj)
+        return self._site_links
 
     def subscribe_page(self, feeds):
         """Sections of the « S’abonner » page: (heading, [(name, page path, [FeedLink])])."""
