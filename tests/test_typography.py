@@ -35,6 +35,8 @@ CASES = [
     ("guillemets without spaces", "«Bonjour»", f"«{NB}Bonjour{NB}»"),
     ("straight double quotes become guillemets", 'Il dit "bonjour".', f"Il dit «{NB}bonjour{NB}»."),
     ("quote opening right after a colon", 'Il a dit:"oui"', f"Il a dit{NB}:«{NB}oui{NB}»"),
+    ("question inside quotes", 'Il demande "pourquoi ?"', f"Il demande «{NB}pourquoi{NN}?{NB}»"),
+    ("question after quotes", '"Oui" ? Non !', f"«{NB}Oui{NB}»{NN}? Non{NN}!"),
     ("quotes around an inline tag", '"<em>Bonjour</em>"', f"«{NB}<em>Bonjour</em>{NB}»"),
     ("apostrophe", "l'hôpital d'Avranches", "l’hôpital d’Avranches"),
     ("apostrophe inside a word", "aujourd'hui", "aujourd’hui"),

@@ -129,17 +129,7 @@ _PROTECTED = re.compile(
 # Any character a rule may act on; a run without one is returned as is (the fast path).
 _TRIGGER = re.compile(r"""['".:;!?%€‰«»]|\d[\s\u202f]\d|\d[eènr]|[IVXLC][eèi]""")
 
-_WS = r"[ \t\n\r\f\u00a0\u202f\u2009]"
-_ELLIPSIS = re.compile(r"\.\.\.")
-_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'")
 _DOUBLE_QUOTE = re.compile(r'"')
-_OPEN_GUILLEMET = re.compile(r"«" + _WS + "*")
-_CLOSE_GUILLEMET = re.compile(r"(?<=\S)" + _WS + "*»")
-# Before ; ! ? : not after a space, an opening bracket or quote, or another such mark
-# (« ?! » keeps its two marks together).
-_BEFORE_NARROW = re.compile(r"([^\s(\[{«“'\"/!?;:])" + _WS + r"*(?=[;!?])")
-_BEFORE_COLON = re.compile(r"([^\s(\[{«“'\"/:])(" + _WS + r"*):(?!//)")
-_BEFORE_UNIT = re.compile(r"(\d)" + _WS + r"*(?=[%‰€])")
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[ \u00a0\u202f]\d)")
 _THOUSANDS_HINT = re.compile(r"\d[ \u00a0]\d")
 _ORDINAL_HINT = re.compile(r"[\dIVXLC](?:è|i?[eè]me|i?ère|ere|nd)")
@@ -148,24 +138,80 @@ _ORDINAL_NTH = re.compile(r"\b(?![1I](?![\dIVXLC]))(\d+|[IVXLC]+)(?:ème|eme|iè
 _ORDINAL_2D = re.compile(r"\b2(?:nd)(e?s?)\b")
 
 
-def _quote(match):
-    string, start = match.string, match.start()
-    before = string[start - 1] if start else " "
-    # An opening quote follows a space, the start of the run, an opening bracket or a
-    # colon (`dit:"oui"`); anything else is the end of a word, so the quote closes.
-    if before.isspace() or before in "([{—–-/’':":
-        return "«" + NBSP
-    return NBSP + "»"
+_MARKS = re.compile(r"""['";!?:«»%€‰]""")
+_SPACE_CHARS = frozenset(" \t\n\r\f\u00a0\u202f\u2009")
+# No space goes before ; ! ? after a space, an opening bracket or quote, or another
+# such mark (« ?! » keeps its two marks together); none before : after the same, but a
+# ! or ? may precede a colon.
+_NO_SPACE_AFTER = {
+    ";": frozenset("([{«“'\"/!?;:"), "!": frozenset("([{«“'\"/!?;:"), "?": frozenset("([{«“'\"/!?;:"),
+    ":": frozenset("([{«“'\"/:"),
+}
+# An opening quote follows a space, the start of the run, an opening bracket or a
+# colon (`dit:"oui"`); anything else is the end of a word, so the quote closes.
+_OPENS_QUOTE = frozenset("([{—–-/’':")
 
 
-def _colon(match):
-    before, space = match.group(1), match.group(2)
-    end = match.end()
-    after = match.string[end] if end < len(match.string) else ""
-    # 10:30, 3:2 — a time or a ratio keeps its colon tight.
-    if not space and before.isdigit() and after.isdigit():
-        return match.group(0)
-    return before + NBSP + ":"
+def _fix_marks(text):
+    """One pass over the marks that take a space before or after them, and the quotes.
+
+    Scanning for the marks and deciding in Python is several times faster than one
+    regular expression per rule: each rule's pattern would be tried at every position.
+    """
+    out = []
+    pos = 0  # text[:pos] is already in `out`
+    last = ""  # the last character written to `out`
+    length = len(text)
+    for match in _MARKS.finditer(text):
+        i = match.start()
+        if i < pos:
+            continue
+        mark = text[i]
+        j = i
+        while j > pos and text[j - 1] in _SPACE_CHARS:
+            j -= 1
+        before = text[j - 1] if j > pos else last
+        spaced = j < i or before == "" or before.isspace()
+        if mark == "'":
+            if spaced or not before.isalpha():
+                continue
+            replacement, start, end = "’", i, i + 1
+        elif mark == '"' or mark == "«":
+            if mark == '"' and not spaced and before not in _OPENS_QUOTE:
+                replacement, start, end = NBSP + "»", i, i + 1
+            else:
+                end = i + 1
+                while end < length and text[end] in _SPACE_CHARS:
+                    end += 1
+                replacement, start = "«" + NBSP, i
+        elif mark == "»":
+            if before == "" or before.isspace():
+                continue
+            replacement, start, end = NBSP + "»", j, i + 1
+        elif mark in "%€‰":
+            if not before.isdigit():
+                continue
+            replacement, start, end = NBSP + mark, j, i + 1
+        else:  # ; ! ? :
+            if before == "" or before.isspace() or before in _NO_SPACE_AFTER[mark]:
+                continue
+            if mark == ":":
+                after = text[i + 1:i + 3]
+                # 10:30, 3:2 — a time or a ratio keeps its colon tight; so does a scheme.
+                if (j == i and before.isdigit() and after[:1].isdigit()) or after == "//":
+                    continue
+                replacement = NBSP + ":"
+            else:
+                replacement = NNBSP + mark
+            start, end = j, i + 1
+        out.append(text[pos:start])
+        out.append(replacement)
+        last = replacement[-1]
+        pos = end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _thousands(match):
@@ -174,23 +220,9 @@ def _thousands(match):
 
 def _fix_run(text):
     """Apply the rules to a run of text that holds no tag, URL, e-mail or entity."""
-    # Each rule runs only when its character is there: most runs need two or three.
     if "..." in text:
-        text = _ELLIPSIS.sub("…", text)
-    if "'" in text:
-        text = _APOSTROPHE.sub("’", text)
-    if '"' in text:
-        text = _DOUBLE_QUOTE.sub(_quote, text)
-    if "«" in text:
-        text = _OPEN_GUILLEMET.sub("«" + NBSP, text)
-    if "»" in text:
-        text = _CLOSE_GUILLEMET.sub(NBSP + "»", text)
-    if ";" in text or "!" in text or "?" in text:
-        text = _BEFORE_NARROW.sub(r"\1" + NNBSP, text)
-    if ":" in text:
-        text = _BEFORE_COLON.sub(_colon, text)
-    if "%" in text or "€" in text or "‰" in text:
-        text = _BEFORE_UNIT.sub(r"\1" + NBSP, text)
+        text = text.replace("...", "…")
+    text = _fix_marks(text)
     if _THOUSANDS_HINT.search(text):
         text = _THOUSANDS.sub(_thousands, text)
     if _ORDINAL_HINT.search(text):
