@@ -32,7 +32,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 html: venv
-	$(PELICAN) content -s pelicanconf.py
+	$(PELICAN) content -s pelicanconf.py -o output.dev
 
 serve: venv
 	$(PY) -m desk.serve --host $(HOST) --port $(PORT)

@@ -68,11 +68,12 @@ def load_settings(settings_file="pelicanconf.py", content=None, output=None, ove
 def build_site(settings_file="pelicanconf.py", content=None, output=None, overrides=None):
     """Build a site and return its output folder with the warnings and errors logged."""
     reset_pelican_state()
-    settings = load_settings(settings_file, content, output, overrides)
     collector = _Collector()
     root_logger = logging.getLogger()
+    # Attached before the settings are read: their warnings count like the build's.
     root_logger.addHandler(collector)
     try:
+        settings = load_settings(settings_file, content, output, overrides)
         pelican = Pelican(settings)
         pelican.run()
     finally:
