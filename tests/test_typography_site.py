@@ -192,7 +192,5 @@ def test_no_reader_facing_text_of_the_site_misses_its_typography(typography_site
     assert _untypographed(typography_site.output, only=lambda where: where not in listing_descriptions) == []
 
 
-@pytest.mark.xfail(strict=True, reason="theme: listing pages join titles with ' ; ' (plain space) in their "
-                   "meta description; use '\u202f; ' (theme engineer's templates)")
 def test_listing_meta_descriptions_are_typographed(typography_site):
     assert _untypographed(typography_site.output, only=lambda where: where.startswith("meta")) == []
