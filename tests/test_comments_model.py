@@ -212,3 +212,11 @@ def test_rendering_twenty_thousand_brackets_is_inert_text():
 def test_comment_dates_are_aware():
     assert parse_comment("Author: A\nDate: 2026-01-01T00:00:00+01:00\n\nx", "a").date.utcoffset() == timedelta(hours=1)
     assert WHEN.astimezone(timezone.utc).tzinfo is timezone.utc
+
+
+def test_rendered_body_keeps_the_readers_no_break_spaces_as_characters():
+    rendered = str(render_body("Vraiment\u202f? Oui\u00a0: c’est « utile »\u00a0!"))
+    assert "&nbsp;" not in rendered
+    assert "Vraiment\u202f?" in rendered
+    assert "Oui\u00a0:" in rendered
+    assert "utile »\u00a0!" in rendered

@@ -203,7 +203,11 @@ def render_body(text):
         "<p>" + "<br>\n".join(_link_and_escape(line) for line in paragraph.split("\n")) + "</p>\n"
         for paragraph in paragraphs
     )
-    return Markup(sanitise_html(fragment))
+    # A reader's words are shown as typed: no typography rewrites them (it would turn
+    # "javascript:x" into "javascript :x" and move their own spaces). nh3 serialises
+    # U+00A0 as "&nbsp;", which XML feeds reject; every "&" a reader typed is already
+    # "&amp;", so this only restores the character the reader sent.
+    return Markup(sanitise_html(fragment).replace("&nbsp;", "\u00a0"))
 
 
 def count_links(text):
