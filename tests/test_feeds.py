@@ -496,8 +496,6 @@ def test_feed_updated_is_the_newest_item_not_the_build_time(sites):
     atom = xml(out / "flux" / "atom.xml")
     assert atom.findtext("a:updated", namespaces=NS) == "2026-07-20T16:45:00+02:00"
     assert xml(out / "flux" / "rss.xml").findtext("channel/lastBuildDate") == "Mon, 20 Jul 2026 16:45:00 +0200"
-    empty = xml(sites["feeds-comments"].output / "organisation" / "sans-commentaire" / "commentaires.atom.xml")
-    assert empty.findtext("a:updated", namespaces=NS) == "2026-02-20T09:15:00+01:00"  # the report's date
 
 
 # --- 9. control characters ----------------------------------------------------------
@@ -564,14 +562,17 @@ def test_a_comment_feed_names_commenters_by_display_name_only(sites):
     assert titles == ["Commentaire de Lucie", "Réponse de Marc", "Commentaire de Sophie K."]
 
 
-def test_comment_feeds_follow_whether_comments_are_open(sites):
+def test_comment_feeds_exist_once_a_report_has_an_approved_comment(sites):
     comments_out = sites["feeds-comments"].output
     closed_with_comment = entries(comments_out / "organisation" / "fermeture-hiver" / "commentaires.atom.xml")
     assert [i["id"] for i in closed_with_comment] == ["tag:pouls.example.fr,2026:commentaire/fermeture-hiver/d1"]
-    assert entries(comments_out / "organisation" / "sans-commentaire" / "commentaires.atom.xml") == []
+    # Open but no comment yet: no empty feed, and the page announces none.
+    assert not (comments_out / "organisation" / "sans-commentaire" / "commentaires.atom.xml").exists()
+    page = comments_out / "organisation" / "sans-commentaire" / "index.html"
+    assert not [href for _, _, href in alternates(page) if href.endswith("commentaires.atom.xml")]
     basic_out = sites["feeds-basic"].output
-    assert not (basic_out / WINTER / "commentaires.atom.xml").exists()  # closed, none approved
-    assert (basic_out / SUMMER / "commentaires.atom.xml").is_file()
+    assert not (basic_out / WINTER / "commentaires.atom.xml").exists()
+    assert not (basic_out / SUMMER / "commentaires.atom.xml").exists()
 
 
 # --- autodiscovery and the « S’abonner » page ----------------------------------------
@@ -599,7 +600,7 @@ def test_every_page_links_to_the_site_feeds(sites):
         ("rubrique/hematologie/index.html", ["/rubrique/hematologie/atom.xml", "/rubrique/hematologie/rss.xml"]),
         ("etiquette/plan-cancer/index.html", ["/etiquette/plan-cancer/atom.xml", "/etiquette/plan-cancer/rss.xml"]),
         ("etablissement/chu-de-rennes/index.html", ["/etablissement/chu-de-rennes/atom.xml", "/etablissement/chu-de-rennes/rss.xml"]),
-        (f"{SUMMER}index.html", [f"/{SUMMER}commentaires.atom.xml"]),
+        (f"{SUMMER}index.html", []),
         (f"{WINTER}index.html", []),
         ("index.html", []),
         ("sabonner/index.html", []),
@@ -617,8 +618,16 @@ def test_a_listing_or_report_adds_its_own_feed_with_a_distinct_french_title(site
         assert title.startswith("Pouls — ")
     if page.startswith("etiquette"):
         assert titles[3] == "Pouls — étiquette «\u00a0plan cancer\u00a0» (Atom)"
-    if page == f"{SUMMER}index.html":
-        assert titles[3].startswith("Pouls — commentaires sur «\u00a0Les hématologues")
+
+
+def test_a_report_with_comments_announces_its_comment_feed_with_a_french_title(sites):
+    out = sites["feeds-comments"].output
+    links = alternates(out / "organisation" / "fermeture-hiver" / "index.html")
+    comment_links = [(title, href) for _, title, href in links if href.endswith("commentaires.atom.xml")]
+    assert len(comment_links) == 1
+    title, href = comment_links[0]
+    assert title.startswith("Pouls — commentaires sur «\u00a0")
+    assert (out / href.lstrip("/")).is_file()
 
 
 def test_the_feed_links_partial_renders_nothing_without_the_feeds_plugin():

@@ -469,10 +469,15 @@ def comments_open(article):
 
 
 def has_comment_feed(article):
-    """A published report has a comment feed while comments are open or when it has some."""
+    """A published report has a comment feed once it has an approved comment.
+
+    An empty feed per report would double the files a build writes (the largest cost of
+    this plugin on a big site) and feed readers report empty feeds as broken; the page
+    announces the feed as soon as the first comment is published.
+    """
     if getattr(article, "status", "published") != "published":
         return False
-    return comments_open(article) or bool(article_comments(article))
+    return bool(article_comments(article))
 
 
 def comment_item(comment, article, report, settings, now=None):
