@@ -220,3 +220,8 @@ def test_rendered_body_keeps_the_readers_no_break_spaces_as_characters():
     assert "Vraiment\u202f?" in rendered
     assert "Oui\u00a0:" in rendered
     assert "utile »\u00a0!" in rendered
+
+
+def test_vertical_tab_and_form_feed_vanish_from_a_body_instead_of_breaking_a_word():
+    assert clean_body("hémato\x0blogie\x0c et\x1esang") == "hématologie etsang"
+    assert "<br>" not in str(render_body("hémato\x0blogie"))

@@ -66,6 +66,7 @@ TRAILING_PUNCTUATION = ".,;:!?»…’'\"*"
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 INVISIBLE = set("\u00ad\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff")
 LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_INVISIBLE_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e"))
 
 
 class CommentFormatError(ValueError):
@@ -125,6 +126,10 @@ def clean_body(value):
     """A comment body: NFC, one kind of line break, no control or bidi character, trimmed."""
     text = unicodedata.normalize("NFC", value or "")
     text = text.replace("\r\n", "\n")
+    # Vertical tab, form feed and the separators \x1c-\x1e count as line breaks for
+    # str.splitlines(), but nobody types them to end a line: they vanish rather than
+    # break a word with a <br>.
+    text = text.translate(_INVISIBLE_BREAKS)
     for char in LINE_BREAKS:
         text = text.replace(char, "\n")
     text = text.replace("\t", " ")
