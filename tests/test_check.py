@@ -168,7 +168,7 @@ def test_each_error_has_its_exact_message(defects, name, expected):
         ]),
         ("urgences/image-sans-alt.md", [
             "3: avertissement~: l’image «~images/ambulance.png~» n’a pas de texte alternatif. "
-            "Décrivez ce qu’elle montre dans «~ImageAlt: …~».",
+            "Décrivez ce qu’elle montre dans «~ImageAlt: …~»^; sans ce texte, make publish refuse de publier.",
         ]),
         ("urgences/image-sans-credit.md", [
             "3: avertissement~: l’image «~images/ambulance.png~» n’a pas de crédit. "

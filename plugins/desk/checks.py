@@ -158,7 +158,7 @@ MESSAGES = {key: _fr(text) for key, text in {
         "le premier paragraphe répète le chapô. Supprimez ce paragraphe : le chapô s’affiche déjà au-dessus du texte."
     ),
     "image-no-alt": (
-        "l’image « {value} » n’a pas de texte alternatif. Décrivez ce qu’elle montre dans « ImageAlt: … »."
+        "l’image « {value} » n’a pas de texte alternatif. Décrivez ce qu’elle montre dans « ImageAlt: … » ; sans ce texte, make publish refuse de publier."
     ),
     "image-no-credit": "l’image « {value} » n’a pas de crédit. Indiquez son auteur dans « ImageCredit: … ».",
     "modified-before-date": (
