@@ -57,6 +57,17 @@ def test_each_comment_has_author_french_date_and_permalink(basic):
     assert comment.select_one("a.comment-permalink")["href"] == "#comment-c1aaaa"
 
 
+def test_each_comment_is_headed_by_its_author_without_skipping_a_level(basic):
+    section = page(basic, *REPORT).select_one("section.comments")
+    for comment in section.select("ol.comment-list > li > article.comment"):
+        assert comment.find(["h3"], class_="comment-author") is not None, comment["id"]
+    for reply in section.select("ol.comment-replies article.comment"):
+        assert reply.find(["h4"], class_="comment-author") is not None, reply["id"]
+    levels = [int(h.name[1]) for h in section.find_all(["h2", "h3", "h4", "h5", "h6"])]
+    assert levels[0] == 2
+    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:])), levels
+
+
 def test_a_reply_says_whom_it_answers_with_a_link(basic):
     reply = page(basic, *REPORT).select_one("article.comment#comment-c3cccc")
     link = reply.select_one(".comment-in-reply-to a")
