@@ -11,6 +11,7 @@ from hospitals.hospitals import (
     HospitalsSettingsError,
     hospital_names,
     index_hospitals,
+    region_names,
 )
 
 SETTINGS = {"SLUG_REGEX_SUBSTITUTIONS": [(r"[^\w\s-]", ""), (r"(?u)\A\s*", ""), (r"(?u)\s*\Z", ""), (r"[-\s]+", "-")]}
@@ -34,6 +35,19 @@ def test_names_split_on_commas_or_on_semicolons_when_a_name_holds_a_comma():
     assert hospital_names("CHU de Nantes, site Laënnec; CH de Vannes") == ["CHU de Nantes, site Laënnec", "CH de Vannes"]
     assert hospital_names("CHU de Rennes, , CHU de Rennes") == ["CHU de Rennes"]
     assert hospital_names(None) == []
+
+
+def test_regions_come_once_sorted_ignoring_case_like_the_theme_did_with_jinja():
+    from types import SimpleNamespace
+
+    from jinja2 import Environment
+
+    reports = [SimpleNamespace(region=region) for region in ("Normandie", "bretagne", "Bretagne", "Normandie")]
+    reports.insert(1, SimpleNamespace())
+    expression = 'articles|selectattr("region", "defined")|map(attribute="region")|unique|sort|list'
+    assert region_names(reports) == ["bretagne", "Normandie"]
+    assert region_names(reports) == Environment().compile_expression(expression)(articles=reports)
+    assert region_names([SimpleNamespace()]) == []
 
 
 def test_hospital_has_a_slug_url_and_file_from_its_name():

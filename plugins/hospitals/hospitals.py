@@ -116,6 +116,20 @@ def index_hospitals(articles):
     return [by_slug[slug] for slug in sorted(by_slug)]
 
 
+def region_names(reports):
+    """Regions of `reports` for a hospital page: each once, sorted, case ignored.
+
+    Ordered like Jinja's `unique|sort` (the first spelling of a region wins), computed
+    once per hospital rather than by every page of its listing.
+    """
+    distinct = {}
+    for report in reports:
+        if hasattr(report, "region"):
+            region = report.region
+            distinct.setdefault(region.lower() if isinstance(region, str) else region, region)
+    return sorted(distinct.values(), key=lambda region: region.lower() if isinstance(region, str) else region)
+
+
 def plain_typographer(settings):
     """French typography for hospital names (« Centre hospitalier d’Avranches »).
 
@@ -151,10 +165,15 @@ def attach_hospitals(generator):
     # and only the odd ones out are reported, whatever order the files come in.
     listed = []
     spellings = {}
+    # One Hospital per name as typed: typography and slugify cost more than the rest of
+    # this loop, and a few names recur in thousands of reports.
+    made = {}
     for report in reports:
         candidates = []
         for name in hospital_names(report.metadata.get("hospitals")):
-            candidate = Hospital(typography(name), generator.settings, options)
+            candidate = made.get(name)
+            if candidate is None:
+                candidate = made[name] = Hospital(typography(name), generator.settings, options)
             if not candidate.slug:
                 logger.warning(
                     "hospitals: %s: Hospitals entry %r gives an empty address; write the établissement's name "
@@ -203,6 +222,7 @@ def write_hospital_pages(generator, writer):
             dates=sorted(reports, key=lambda report: report.date, reverse=True),
             template_name="hospital", blog=True, url=hospital.url,
             page_name=hospital.page_name, all_articles=generator.articles,
+            hospital_regions=region_names(reports),
         )
     writer.write_file(
         options.index_save_as, generator.get_template("hospitals"), generator.context,
