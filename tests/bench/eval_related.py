@@ -3,8 +3,10 @@
     .venv/bin/python tests/bench/eval_related.py [--content tests/eval/related] [--verbose]
 
 Reads tests/eval/related/ with the real settings and plugins (nothing is written), then
-prints, for the related_articles plugin and for a tags-only ranking like Pelican's
-related_posts plugin (shared tag count, no tag → nothing):
+prints, for the related_articles plugin, for a tags-only ranking like Pelican's
+related_posts plugin (shared tag count, no tag → nothing) and for a plain scikit-learn
+TF-IDF cosine over the text with the plugin's French analysis (the other engine issue 3
+considered, from bench_related.py; requirements-dev.txt):
 
 * mean precision@3: the share of the three slots holding a report on the same true topic
   (topics.txt), an empty slot counting as wrong;
@@ -25,12 +27,14 @@ from types import MappingProxyType
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from desk.build import reset_pelican_state  # noqa: E402
 from related_articles.config import read_settings  # noqa: E402
 from related_articles.explain import read_articles  # noqa: E402
 from related_articles.ranking import compute_related  # noqa: E402
 from related_articles.related_articles import is_listable, report_from_article  # noqa: E402
+from bench_related import sklearn_tfidf  # noqa: E402
 
 K = 3
 
@@ -112,10 +116,11 @@ def main(argv=None):
     _score, misses = measure("related_articles (this plugin)", ours, published, topics, unlisted)
     measure("tags only (Pelican related_posts)", tags_only(generator.articles), published,
             topics, unlisted)
+    reports = [report_from_article(article) for article in published]
+    measure("scikit-learn TF-IDF (text only)", sklearn_tfidf(reports), published, topics, unlisted)
 
     print("\nablations of this plugin's ranking:")
     options = read_settings(settings)
-    reports = [report_from_article(article) for article in published]
     variants = {"text only": {"text": 1.0}}  # every other signal at 0, neighbours included
     for signal in options.weights:
         variants[f"without {signal}"] = {signal: 0.0}
