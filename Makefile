@@ -31,6 +31,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+BENCH_STAMP := $(VENV)/.bench-$(shell cat requirements-bench.txt 2>/dev/null | sha256sum | cut -c1-12)
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt
+	@rm -f $(VENV)/.bench-*
+	@touch $@
+
 html: venv
 	$(PELICAN) content -s pelicanconf.py -o output.dev
 
@@ -53,7 +59,7 @@ new: venv
 related: venv
 	$(PY) -m related_articles.explain "$(SLUG)"
 
-bench: venv
+bench: venv $(BENCH_STAMP)
 	$(PY) tests/bench/bench_build.py $(BENCH_ARGS)
 	$(PY) tests/bench/bench_related.py
 
