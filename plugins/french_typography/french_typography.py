@@ -136,6 +136,8 @@ _ORDINAL_HINT = re.compile(r"[\dIVXLC](?:è|i?[eè]me|i?ère|ere|nd)")
 _ORDINAL_1RE = re.compile(r"\b1(?:ère|ere|ière|iere)(s?)\b")
 _ORDINAL_NTH = re.compile(r"\b(?![1I](?![\dIVXLC]))(\d+|[IVXLC]+)(?:ème|eme|ième|ieme|è)(s?)\b")
 _ORDINAL_2D = re.compile(r"\b2(?:nd)(e?s?)\b")
+# Both hints at once, for the common run with neither: one scan of the run instead of two.
+_NUMBER_HINT = re.compile(r"[\dIVXLC](?:[ \u00a0]\d|è|i?[eè]me|i?ère|ere|nd)")
 
 
 _MARKS = re.compile(r"""['";!?:«»%€‰]""")
@@ -223,6 +225,8 @@ def _fix_run(text):
     if "..." in text:
         text = text.replace("...", "…")
     text = _fix_marks(text)
+    if not _NUMBER_HINT.search(text):
+        return text
     if _THOUSANDS_HINT.search(text):
         text = _THOUSANDS.sub(_thousands, text)
     if _ORDINAL_HINT.search(text):
@@ -261,7 +265,8 @@ def _fix_text(text, previous, quotes):
         quotes.extend((m.start(), text) for m in _DOUBLE_QUOTE.finditer(text))
     context = _context_char(previous)
     if "://" not in text and "www." not in text and "@" not in text and "&" not in text:
-        return _fix_with_context(text, context)
+        # The trigger is known to be in `text`: _fix_with_context would search it again.
+        return _fix_run(context + text)[len(context):]
     pieces = []
     position = 0
     for match in _PROTECTED.finditer(text):
