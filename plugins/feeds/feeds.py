@@ -624,7 +624,9 @@ def plan_feeds(articles, settings, now=None):
         members += [("hospital", hospital) for hospital in _url_objects(article, "hospitals")]
         for kind, obj in members:
             groups[kind].setdefault(obj.slug, []).append(article)
-            names[kind].setdefault(obj.slug, plain_text(obj.name))
+            # Tested first: setdefault would clean the name again for every member.
+            if obj.slug not in names[kind]:
+                names[kind][obj.slug] = plain_text(obj.name)
     feeds = [listing_feed("site", "", settings.site_name, settings, newest(reports))]
     for kind in ("rubrique", "tag", "hospital"):
         for slug in sorted(groups[kind]):
