@@ -12,12 +12,46 @@ whole build instead of once per link to it.
 
 import logging
 import os
+import re
 from itertools import chain
 
 from pelican import signals
 from pelican.urlwrappers import Category
 
 logger = logging.getLogger(__name__)
+
+
+class RubriquesSettingError(ValueError):
+    """RUBRIQUES in pelicanconf.py is not a mapping of clean folder names to labels."""
+
+
+_FOLDER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def validate_rubriques(value):
+    """Return RUBRIQUES as a new dict, or raise with the bad entry quoted and the fix."""
+    if not isinstance(value, dict) or not value:
+        raise RubriquesSettingError(
+            f"rubriques: RUBRIQUES must be a non-empty dict of folder -> label, got {value!r}; "
+            'write e.g. RUBRIQUES = {"urgences": "Urgences"} in pelicanconf.py'
+        )
+    for folder, label in value.items():
+        if not isinstance(folder, str) or not _FOLDER.match(folder):
+            raise RubriquesSettingError(
+                f"rubriques: RUBRIQUES folder {folder!r} is not a clean folder name; "
+                "use lowercase ASCII letters, digits and hyphens, like 'femme-enfant'"
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise RubriquesSettingError(
+                f"rubriques: RUBRIQUES[{folder!r}] = {label!r} is not a label; "
+                "give the rubrique's name as readers should see it, like 'Femme, mère, enfant'"
+            )
+    return dict(value)
+
+
+def validate_settings(pelican):
+    """Stop the build before reading anything when RUBRIQUES is unusable."""
+    validate_rubriques(pelican.settings.get("RUBRIQUES"))
 
 
 def rubrique_label(folder, rubriques):
@@ -76,6 +110,8 @@ def freeze_report_urls(generator):
 
 
 def register():
+    # initialized: settings are final and nothing is read yet; an exception stops the build.
+    signals.initialized.connect(validate_settings)
     # pretaxonomy: after every report is read, before Pelican groups them by category.
     signals.article_generator_pretaxonomy.connect(rename_categories)
     # finalized: rubrique, slug, date and status of every report are final, and no page
