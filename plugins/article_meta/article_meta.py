@@ -32,6 +32,8 @@ from urllib.parse import quote, urlsplit
 
 from pelican import signals
 
+from french_typography.french_typography import typographer_for
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_WORDS_PER_MINUTE = 230
@@ -259,20 +261,6 @@ def describe_image(value, alt, credit, content_root, static_paths, size_cache):
     }, []
 
 
-def plain_typographer(settings):
-    """French typography for the plain-text fields french_typography leaves alone.
-
-    Source labels and transcripts are shown to readers but are neither title, summary
-    nor body; they get the same rules when that plugin is on, and stay as typed otherwise.
-    """
-    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
-    if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
-        return lambda text: text
-    from french_typography import typographize
-
-    return typographize
-
-
 # --------------------------------------------------------------------- receivers
 
 
@@ -291,7 +279,7 @@ def attach_article_meta(generator):
     content_root = generator.path
     static_paths = list(generator.settings.get("STATIC_PATHS", []))
     size_cache = {}
-    typography = plain_typographer(generator.settings)
+    typography = typographer_for(generator.settings)
     everything = (
         list(generator.articles) + list(generator.translations)
         + list(generator.hidden_articles) + list(generator.hidden_translations)

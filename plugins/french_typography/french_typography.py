@@ -349,6 +349,19 @@ _ASCII_SPACES = re.compile(r"[ \t\n\r\f]+")
 
 
 
+def typographer_for(settings):
+    """The typography other plugins apply to the plain-text fields they own.
+
+    Hospital names, source labels and transcripts are shown to readers but are not
+    title, summary or body; they get the same rules when this plugin is on in
+    `settings`, and stay as typed otherwise.
+    """
+    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
+    if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
+        return lambda text: text
+    return typographize
+
+
 def plain_text(html_text):
     """The text of an HTML fragment, for `<title>`, meta descriptions and feed titles.
 

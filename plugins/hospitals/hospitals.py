@@ -29,6 +29,8 @@ from pelican import signals
 from pelican.readers import ensure_metadata_list
 from pelican.urlwrappers import URLWrapper
 
+from french_typography.french_typography import typographer_for
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -130,20 +132,6 @@ def region_names(reports):
     return sorted(distinct.values(), key=lambda region: region.lower() if isinstance(region, str) else region)
 
 
-def plain_typographer(settings):
-    """French typography for hospital names (« Centre hospitalier d’Avranches »).
-
-    Names are front matter, which french_typography does not cover; they get the same
-    rules when that plugin is on, and stay as typed otherwise.
-    """
-    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
-    if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
-        return lambda text: text
-    from french_typography import typographize
-
-    return typographize
-
-
 # --------------------------------------------------------------------- receivers
 
 
@@ -155,7 +143,7 @@ def validate_settings(pelican):
 def attach_hospitals(generator):
     """Give every report its list of Hospital objects, one object per établissement."""
     options = HospitalsSettings.from_settings(generator.settings)
-    typography = plain_typographer(generator.settings)
+    typography = typographer_for(generator.settings)
     reports = (
         list(generator.articles) + list(generator.translations)
         + list(generator.hidden_articles) + list(generator.hidden_translations)
