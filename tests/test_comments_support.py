@@ -10,8 +10,6 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -143,25 +141,6 @@ def submit(url, fields, origin=SITE_ORIGIN):
     if status != 200 or token is None:
         return status, headers, text
     return post(url, dict(fields, token=token), origin=origin)
-
-
-@contextmanager
-def static_site(folder):
-    """Serve a built site on 127.0.0.1 like a static host."""
-    handler = partial(QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
 
 
 def moderate(env, *args, content=None):

@@ -6,11 +6,8 @@ page, parsed by feedparser from the HTTP response, and every entry link is fetch
 must answer 200 with the report (same title in its h1) or the comment it points to.
 """
 
-import functools
 import json
 import re
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 from urllib.request import ProxyHandler, build_opener
@@ -19,6 +16,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
+from browser import serve_directory
 from conftest import SITES
 from desk.build import ROOT, build_site
 
@@ -28,27 +26,13 @@ ASCII_SPACES = re.compile(r"[ \t\r\n]+")  # not str.split(): it would eat U+00A0
 OPENER = build_opener(ProxyHandler({}))
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".xml": "application/xml", ".json": "application/json"}
-
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture
 def served(tmp_path):
     """A folder served over HTTP on a free port of 127.0.0.1: (folder, base URL)."""
     folder = tmp_path / "www"
     folder.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_directory(folder) as base:
+        yield folder, base
 
 
 def fetch(url):
