@@ -225,3 +225,20 @@ def test_rendered_body_keeps_the_readers_no_break_spaces_as_characters():
 def test_vertical_tab_and_form_feed_vanish_from_a_body_instead_of_breaking_a_word():
     assert clean_body("hémato\x0blogie\x0c et\x1esang") == "hématologie etsang"
     assert "<br>" not in str(render_body("hémato\x0blogie"))
+
+
+@pytest.mark.parametrize(
+    "endpoint, siteurl, expected",
+    [
+        ("https://pouls.example.fr/commentaires", "https://pouls.example.fr", "commentaires/index.html"),
+        ("https://pouls.example.fr/api/commentaires/", "https://pouls.example.fr/", "api/commentaires/index.html"),
+        ("http://127.0.0.1:8001/commentaires", "", None),
+        ("https://commentaires.example.org/envoi", "https://pouls.example.fr", None),
+        ("https://pouls.example.fr.evil.example/commentaires", "https://pouls.example.fr", None),
+        ("https://pouls.example.fr/", "https://pouls.example.fr", None),
+    ],
+)
+def test_stand_in_page_only_for_a_service_under_the_sites_own_address(endpoint, siteurl, expected):
+    from comments.comments import fallback_page_path
+
+    assert fallback_page_path(endpoint, siteurl) == expected

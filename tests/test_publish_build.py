@@ -40,3 +40,19 @@ def test_no_draft_reaches_a_publish_build(published):
     assert not (published.output / "brouillons").exists()
     for page in published.output.rglob("*.html"):
         assert "Brouillon" not in page.read_text(encoding="utf-8").split("<main", 1)[0], page
+
+
+def test_the_comment_service_address_has_a_french_stand_in_page(published):
+    page = soup(published.output / "commentaires" / "index.html")
+    assert page.h1.get_text() == "Commentaires momentanément indisponibles"
+    assert page.select_one('meta[name="robots"]')["content"] == "noindex"
+    # The reply links of the published report point at that address, so a host serving
+    # the files without the service answers them with this page, not a 404.
+    report = soup(published.output / "hematologie" / "hematologues-ouest-visioconference" / "index.html")
+    replies = [a["href"] for a in report.select(".comment-reply-link a[href]")]
+    assert replies and all(href.startswith(f"{SITEURL}/commentaires?article=") for href in replies)
+
+
+def test_no_stand_in_page_when_the_service_lives_elsewhere(sample_site):
+    # Development: the service runs on its own port, nothing of it belongs in the site.
+    assert not (sample_site.output / "commentaires").exists()

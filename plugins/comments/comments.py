@@ -261,6 +261,33 @@ def write_comments_index(generator, writer):
     target.write_text(json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def fallback_page_path(endpoint, siteurl):
+    """Where the service's stand-in page goes in the output, or None.
+
+    Only when the service is served under the site's own address (publishing: SITEURL +
+    "/commentaires", proxied by nginx): the reply links then point inside the site, and a
+    static host without the service answers them with this page instead of a 404.
+    """
+    if not siteurl or not endpoint.startswith(siteurl.rstrip("/") + "/"):
+        return None
+    path = urlsplit(endpoint).path.strip("/")
+    if not path or ".." in path.split("/"):
+        return None
+    return f"{path}/index.html"
+
+
+def write_service_fallback_page(generator, writer):
+    """Write the French « comments unavailable » page at the service's address."""
+    config, _ = read_comments_settings(generator.settings)
+    save_as = fallback_page_path(config.endpoint, generator.settings.get("SITEURL", ""))
+    if save_as is None:
+        return
+    writer.write_file(
+        save_as, generator.get_template("comments_unavailable"), generator.context,
+        relative_urls=generator.settings["RELATIVE_URLS"], url=save_as[: -len("index.html")],
+    )
+
+
 def register():
     # initialized: settings are final and an error logged here reaches the build report
     # (an exception raised in register() would be swallowed by Pelican).
@@ -270,3 +297,5 @@ def register():
     signals.article_generator_finalized.connect(attach_comments)
     # article_writer_finalized: the output folder exists and the reports are final.
     signals.article_writer_finalized.connect(write_comments_index)
+    # Same moment: the writer and the theme's templates are at hand.
+    signals.article_writer_finalized.connect(write_service_fallback_page)
