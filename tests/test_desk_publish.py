@@ -235,3 +235,16 @@ def test_sigkill_mid_build_leaves_the_published_folder_intact(big_site):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not leftovers[0].exists()
     assert snapshot(link) != before
+
+
+def test_publish_speaks_french_to_the_editor_from_start_to_end(tmp_path, copy_site):
+    content = copy_site("desk-publish")
+    result = subprocess.run(
+        [sys.executable, "-m", "desk.publish", "--content", str(content), "--output", str(tmp_path / "output")],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Publié" in result.stdout
+    # Pelican's own summary line is English; the desk reports the build itself.
+    assert "Done: Processed" not in result.stdout + result.stderr

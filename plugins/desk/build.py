@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican
-from pelican.log import LimitFilter
+from pelican.log import LimitFilter, console
 from pelican.plugins import signals
 from pelican.settings import read_settings
 
@@ -65,9 +65,14 @@ def load_settings(settings_file="pelicanconf.py", content=None, output=None, ove
     return read_settings(str(ROOT / settings_file), override=override)
 
 
-def build_site(settings_file="pelicanconf.py", content=None, output=None, overrides=None):
-    """Build a site and return its output folder with the warnings and errors logged."""
+def build_site(settings_file="pelicanconf.py", content=None, output=None, overrides=None, quiet=False):
+    """Build a site and return its output folder with the warnings and errors logged.
+
+    `quiet` silences Pelican's English « Done: Processed … » line, for commands that
+    report to the editor in French themselves.
+    """
     reset_pelican_state()
+    console.quiet = quiet
     collector = _Collector()
     root_logger = logging.getLogger()
     # Attached before the settings are read: their warnings count like the build's.
@@ -78,6 +83,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
         pelican.run()
     finally:
         root_logger.removeHandler(collector)
+        console.quiet = False
     result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
     for record in collector.records:
         text = record.getMessage()

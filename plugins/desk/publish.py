@@ -110,7 +110,7 @@ def _publish_locked(settings_file, content, link, builds, stream):
     partial = builds / (stamp + PARTIAL)
     print(f"Construction du site dans {partial}…", file=stream, flush=True)
     try:
-        result = build_site(settings_file, content=content, output=partial)
+        result = build_site(settings_file, content=content, output=partial, quiet=True)
     except KeyboardInterrupt:
         shutil.rmtree(partial, ignore_errors=True)
         raise
