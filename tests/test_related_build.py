@@ -164,6 +164,7 @@ def test_explain_prints_the_block_and_the_scores_by_signal():
     assert rows[0].split()[0] == "myelome-hopital-de-jour"
     assert len(rows) >= 2
     assert all(len(row.split()) == 9 for row in rows)
+    assert all("," in cell and "." not in cell for row in rows for cell in row.split()[1:])
 
 
 def test_explain_an_unknown_slug_says_what_a_slug_is():

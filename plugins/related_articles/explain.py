@@ -85,7 +85,7 @@ def describe(slug, settings, generator, limit):
         lines.append(f"  {number}. {other.slug} — {other.title}")
     lines += [
         "",
-        f"Meilleurs candidats (seuil « même sujet » : {options.min_score:.2f}) ;",
+        f"Meilleurs candidats (seuil « même sujet » : {_decimal(options.min_score, 2)}) ;",
         "score = (texte + étiq. + étab. + région + rubr.) × récence + voisins :",
     ]
     header = f"  {'reportage':<40}" + "".join(f"{label:>9}" for _key, label in COLUMNS)
@@ -94,10 +94,15 @@ def describe(slug, settings, generator, limit):
         report=report, limit=limit)
     for row in rows:
         name = row["slug"] if len(row["slug"]) <= 40 else row["slug"][:39] + "…"
-        lines.append(f"  {name:<40}" + "".join(f"{row[key]:>9.3f}" for key, _label in COLUMNS))
+        lines.append(f"  {name:<40}" + "".join(f"{_decimal(row[key], 3):>9}" for key, _label in COLUMNS))
     if not rows:
         lines.append("  (aucun reportage ne partage de mot, d’étiquette ou d’établissement)")
     return lines
+
+
+def _decimal(value, places):
+    # The editor reads French: a decimal comma, « 0,166 ».
+    return f"{value:.{places}f}".replace(".", ",")
 
 
 def main(argv=None):
