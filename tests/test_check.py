@@ -62,19 +62,19 @@ def messages(report, name):
             "ou supprimez le fichier.",
         ]),
         ("urgences/titre-manquant.md", [
-            "1: erreur~: Le titre manque. Ajoutez une ligne «~Title: …~» dans l’en-tête.",
+            "1: erreur~: le titre manque. Ajoutez une ligne «~Title: …~» dans l’en-tête.",
         ]),
         ("urgences/titre-vide.md", [
-            "1: erreur~: Le titre est vide. Écrivez-le après «~Title:~».",
+            "1: erreur~: le titre est vide. Écrivez-le après «~Title:~».",
         ]),
         ("urgences/date-manquante.md", [
-            "1: erreur~: La date manque. Ajoutez une ligne «~Date: …~» dans l’en-tête.",
+            "1: erreur~: la date manque. Ajoutez une ligne «~Date: …~» dans l’en-tête.",
         ]),
         ("urgences/chapo-manquant.md", [
-            "1: erreur~: Le chapô (Summary) manque. Ajoutez une ligne «~Summary: …~» dans l’en-tête.",
+            "1: erreur~: le chapô (Summary) manque. Ajoutez une ligne «~Summary: …~» dans l’en-tête.",
         ]),
         ("urgences/chapo-vide.md", [
-            "3: erreur~: Le chapô (Summary) est vide. Écrivez-le après «~Summary:~».",
+            "3: erreur~: le chapô (Summary) est vide. Écrivez-le après «~Summary:~».",
         ]),
         ("urgences/date-impossible.md", [
             "2: erreur~: la date «~2025-13-45~» de «~Date~» n’est pas une date. "
@@ -86,7 +86,7 @@ def messages(report, name):
         ]),
         # The typo hides the standfirst, so both are reported.
         ("urgences/cle-sumary.md", [
-            "1: erreur~: Le chapô (Summary) manque. Ajoutez une ligne «~Summary: …~» dans l’en-tête.",
+            "1: erreur~: le chapô (Summary) manque. Ajoutez une ligne «~Summary: …~» dans l’en-tête.",
             "3: erreur~: clé inconnue «~Sumary~». Écrivez «~Summary~».",
         ]),
         ("urgences/cle-avec-espace.md", [
@@ -204,7 +204,7 @@ def test_each_error_has_its_exact_message(defects, name, expected):
         ]),
         # A draft is work in progress: its missing standfirst must not block a publication.
         ("urgences/brouillon.md", [
-            "4: avertissement~: Le chapô (Summary) est vide. Écrivez-le après «~Summary:~».",
+            "4: avertissement~: le chapô (Summary) est vide. Écrivez-le après «~Summary:~».",
         ]),
     ],
 )

@@ -66,7 +66,7 @@ def test_a_fresh_draft_passes_make_check_with_only_a_reminder(copy_site):
     report, problems = problems_of(content, path)
     assert report.ok
     assert problems == [
-        f"content-desk-publish/articles/urgences/{SLUG}.md:4: avertissement\u00a0: Le chapô (Summary) est vide. "
+        f"content-desk-publish/articles/urgences/{SLUG}.md:4: avertissement\u00a0: le chapô (Summary) est vide. "
         "Écrivez-le après «\u00a0Summary:\u00a0»."
     ]
 

@@ -525,13 +525,9 @@ def check_required(source, out, settings):
         report = out.warning if draft and key != "title" else out.error
         label, pronoun = LABELS[key]
         if value is None:
-            report(1, "missing-key", label=_upper_first(label), key=KNOWN_KEYS[key])
+            report(1, "missing-key", label=label, key=KNOWN_KEYS[key])
         elif not value:
-            report(source.line_of(key), "empty-key", label=_upper_first(label), pronoun=pronoun, key=KNOWN_KEYS[key])
-
-
-def _upper_first(text):
-    return text[:1].upper() + text[1:]
+            report(source.line_of(key), "empty-key", label=label, pronoun=pronoun, key=KNOWN_KEYS[key])
 
 
 def check_values(source, out, settings):
