@@ -46,6 +46,7 @@ PLUGINS = [
     "french_typography",
     "french_dates",
     "article_meta",
+    "responsive_images",
     "hospitals",
     "related_articles",
     "comments",

@@ -56,3 +56,14 @@ def test_the_comment_service_address_has_a_french_stand_in_page(published):
 def test_no_stand_in_page_when_the_service_lives_elsewhere(sample_site):
     # Development: the service runs on its own port, nothing of it belongs in the site.
     assert not (sample_site.output / "commentaires").exists()
+
+
+def test_published_images_offer_narrower_copies_with_absolute_addresses(published):
+    page = soup(published.output / "index.html")
+    images = page.select("img.card-image[srcset]")
+    assert images
+    for img in images:
+        for candidate in img["srcset"].split(","):
+            url, width = candidate.strip().split(" ")
+            assert url.startswith(SITEURL + "/images/") and width.endswith("w")
+            assert (published.output / url[len(SITEURL) + 1:]).is_file(), url

@@ -1,0 +1,128 @@
+"""Smaller copies of report images, so a phone does not download a 1 200 px picture
+to show it 380 px wide.
+
+For every report image described by article_meta (`article.image`), this plugin
+writes narrower copies next to the published original (`images/brules-480w.webp`)
+and sets `article.image_variants` = [(src, width), …] narrowest first, original
+excluded; templates list them with the original in `srcset`. A copy is only made
+for widths below the original's: an image is never enlarged.
+
+    RESPONSIVE_IMAGES_WIDTHS = (480, 800)   # pixel widths of the copies; () turns it off
+"""
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote, unquote
+
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WIDTHS = (480, 800)
+# Same encoder settings every build: same input, same bytes.
+SAVE_OPTIONS = {
+    "WEBP": {"quality": 80, "method": 6},
+    "JPEG": {"quality": 82, "optimize": True, "progressive": True},
+    "PNG": {"optimize": True},
+}
+
+
+class ResponsiveImagesSettingsError(ValueError):
+    """RESPONSIVE_IMAGES_WIDTHS has a value this plugin cannot use."""
+
+
+@dataclass(frozen=True)
+class ResponsiveImagesSettings:
+    widths: tuple = DEFAULT_WIDTHS
+
+    @classmethod
+    def from_settings(cls, settings):
+        widths = settings.get("RESPONSIVE_IMAGES_WIDTHS", DEFAULT_WIDTHS)
+        if not isinstance(widths, (tuple, list)) or not all(
+            isinstance(width, int) and not isinstance(width, bool) and 16 <= width <= 4000 for width in widths
+        ):
+            raise ResponsiveImagesSettingsError(
+                f"responsive_images: RESPONSIVE_IMAGES_WIDTHS is {widths!r}; give a tuple of pixel widths "
+                f"between 16 and 4000, like {DEFAULT_WIDTHS!r}, or () to write no copies"
+            )
+        return cls(widths=tuple(sorted(set(widths))))
+
+
+def variant_path(src, width):
+    """`images/a b.webp` → `images/a b-480w.webp` (paths as written in the site, unquoted)."""
+    path = PurePosixPath(src)
+    return str(path.with_name(f"{path.stem}-{width}w{path.suffix}"))
+
+
+def plan_variants(image, widths):
+    """[(src, width)] of the copies an image gets: the widths narrower than the original."""
+    if not image or not image.get("width"):
+        return []
+    src = unquote(image["src"])
+    return [(quote(variant_path(src, width)), width) for width in widths if width < image["width"]]
+
+
+def write_variant(source, target, width):
+    """Write a copy of `source` `width` pixels wide at `target`; keep an up-to-date one."""
+    from PIL import Image
+
+    if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(source):
+        return
+    with Image.open(source) as picture:
+        height = round(picture.height * width / picture.width)
+        copy = picture.resize((width, height), Image.LANCZOS)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        copy.save(target, format=picture.format, **SAVE_OPTIONS.get(picture.format, {}))
+
+
+def validate_settings(pelican):
+    """Fail the build early, with the bad value quoted, when the setting is unusable."""
+    ResponsiveImagesSettings.from_settings(pelican.settings)
+
+
+def _reports(generator):
+    return (
+        list(generator.articles) + list(generator.translations)
+        + list(generator.hidden_articles) + list(generator.hidden_translations)
+        + list(generator.drafts) + list(generator.drafts_translations)
+    )
+
+
+def attach_image_variants(generator):
+    """Give every report with an image the list of its narrower copies."""
+    options = ResponsiveImagesSettings.from_settings(generator.settings)
+    for report in _reports(generator):
+        report.image_variants = plan_variants(getattr(report, "image", None), options.widths)
+
+
+def write_image_variants(generator, writer):
+    """Write each copy once, whatever the number of reports sharing the image."""
+    written = set()
+    for report in _reports(generator):
+        image = getattr(report, "image", None)
+        for src, width in getattr(report, "image_variants", []):
+            relative = unquote(src)
+            if relative in written:
+                continue
+            written.add(relative)
+            source = os.path.join(generator.path, *PurePosixPath(unquote(image["src"])).parts)
+            target = os.path.join(generator.output_path, *PurePosixPath(relative).parts)
+            try:
+                write_variant(source, target, width)
+            except OSError as error:
+                logger.warning(
+                    "responsive_images: %s: could not write a %s px copy of %s (%s); "
+                    "export the image again as JPEG, PNG or WebP",
+                    report.relative_source_path, width, image["src"], error,
+                )
+
+
+def register():
+    # initialized: settings are final; an exception stops the build before any reading.
+    signals.initialized.connect(validate_settings)
+    # finalized: article_meta described every image at pretaxonomy; templates render later.
+    signals.article_generator_finalized.connect(attach_image_variants)
+    # article_writer_finalized: the output folder exists; static files are copied separately.
+    signals.article_writer_finalized.connect(write_image_variants)
