@@ -49,7 +49,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
@@ -360,12 +360,20 @@ def report_dates(article, settings, now=None):
     return published, updated
 
 
+_NOT_DESCRIBED = object()
+
+
 def report_image(article, settings):
     """The report's `Image:` as an enclosure (absolute URL, real size, MIME type), or None."""
     metadata = getattr(article, "metadata", {}) or {}
     value = metadata.get("image")
-    if isinstance(value, dict):  # article_meta's dict, should it ever replace the raw value
-        value = value.get("path") or value.get("src")
+    described = getattr(article, "image", _NOT_DESCRIBED)
+    if described is None:
+        # article_meta looked at the image and refused it (and said why, naming the file):
+        # one warning per problem is enough, and the feeds carry no image either.
+        return None
+    if isinstance(described, dict):
+        value = unquote(described.get("src") or "")
     if not value or not isinstance(value, str):
         return None
     relative = value.strip().lstrip("/")
