@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The form fields are the theme's macro, shared with the static form under each report.
+THEME_TEMPLATES = Path(__file__).resolve().parents[2] / "theme" / "templates"
 FIELDS = ("article", "parent", "name", "email", "website", "body", "homepage", "token")
 DEFAULT_HOLD_WORDS = (
     "viagra", "cialis", "casino", "bitcoin", "crypto", "forex", "sans ordonnance",
@@ -240,7 +242,7 @@ class CommentService:
         self.clock = clock
         self.index = SiteIndex(config.site_index)
         self.templates = Environment(
-            loader=FileSystemLoader(str(TEMPLATES)),
+            loader=FileSystemLoader([str(TEMPLATES), str(THEME_TEMPLATES)]),
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True,
             lstrip_blocks=True,
