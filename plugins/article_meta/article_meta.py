@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 from pelican import signals
 
 from french_typography.french_typography import typographer_for
+from pouls_common.reports import every_report
 
 logger = logging.getLogger(__name__)
 
@@ -280,12 +281,7 @@ def attach_article_meta(generator):
     static_paths = list(generator.settings.get("STATIC_PATHS", []))
     size_cache = {}
     typography = typographer_for(generator.settings)
-    everything = (
-        list(generator.articles) + list(generator.translations)
-        + list(generator.hidden_articles) + list(generator.hidden_translations)
-        + list(generator.drafts) + list(generator.drafts_translations)
-    )
-    for article in everything:
+    for article in every_report(generator):
         meta = article.metadata
         if "summary" in meta:
             content, removed = remove_repeated_standfirst(article._content, meta["summary"])

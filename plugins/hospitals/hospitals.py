@@ -30,6 +30,7 @@ from pelican.readers import ensure_metadata_list
 from pelican.urlwrappers import URLWrapper
 
 from french_typography.french_typography import typographer_for
+from pouls_common.reports import every_report
 
 logger = logging.getLogger(__name__)
 
@@ -144,11 +145,7 @@ def attach_hospitals(generator):
     """Give every report its list of Hospital objects, one object per établissement."""
     options = HospitalsSettings.from_settings(generator.settings)
     typography = typographer_for(generator.settings)
-    reports = (
-        list(generator.articles) + list(generator.translations)
-        + list(generator.hidden_articles) + list(generator.hidden_translations)
-        + list(generator.drafts) + list(generator.drafts_translations)
-    )
+    reports = every_report(generator)
     # First pass: every spelling of every établissement, so the one most reports use wins
     # and only the odd ones out are reported, whatever order the files come in.
     listed = []

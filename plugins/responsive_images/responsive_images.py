@@ -18,6 +18,8 @@ from urllib.parse import quote, unquote
 
 from pelican import signals
 
+from pouls_common.reports import every_report
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_WIDTHS = (480, 800)
@@ -82,25 +84,17 @@ def validate_settings(pelican):
     ResponsiveImagesSettings.from_settings(pelican.settings)
 
 
-def _reports(generator):
-    return (
-        list(generator.articles) + list(generator.translations)
-        + list(generator.hidden_articles) + list(generator.hidden_translations)
-        + list(generator.drafts) + list(generator.drafts_translations)
-    )
-
-
 def attach_image_variants(generator):
     """Give every report with an image the list of its narrower copies."""
     options = ResponsiveImagesSettings.from_settings(generator.settings)
-    for report in _reports(generator):
+    for report in every_report(generator):
         report.image_variants = plan_variants(getattr(report, "image", None), options.widths)
 
 
 def write_image_variants(generator, writer):
     """Write each copy once, whatever the number of reports sharing the image."""
     written = set()
-    for report in _reports(generator):
+    for report in every_report(generator):
         image = getattr(report, "image", None)
         for src, width in getattr(report, "image_variants", []):
             relative = unquote(src)

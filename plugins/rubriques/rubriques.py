@@ -13,10 +13,11 @@ whole build instead of once per link to it.
 import logging
 import os
 import re
-from itertools import chain
 
 from pelican import signals
 from pelican.urlwrappers import Category
+
+from pouls_common.reports import every_report
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def rename_categories(generator):
     rubriques = generator.settings.get("RUBRIQUES", {})
     articles_root = os.path.join(generator.path, *generator.settings["ARTICLE_PATHS"][:1])
     cache = {}
-    for article in list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles):
+    for article in every_report(generator):
         folder = os.path.basename(os.path.dirname(article.source_path))
         if os.path.abspath(os.path.dirname(article.source_path)) == os.path.abspath(articles_root):
             logger.warning(
@@ -100,11 +101,7 @@ def freeze_report_urls(generator):
     is the attribute Pelican itself reads first (a `URL:` key in the front matter sets
     it), and the value stored is the one Pelican computes, so no address changes.
     """
-    reports = chain(
-        generator.articles, generator.translations, generator.hidden_articles,
-        generator.hidden_translations, generator.drafts, generator.drafts_translations,
-    )
-    for report in reports:
+    for report in every_report(generator):
         if not hasattr(report, "override_url"):
             report.override_url = report.url
 
