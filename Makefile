@@ -6,7 +6,7 @@ PELICAN := $(PY) -m pelican
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha256sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export PYTHONPATH := $(CURDIR)/plugins
+export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv html serve test publish check new related bench deploy comments-serve moderate audit clean
@@ -45,6 +45,7 @@ serve: venv
 
 test: venv
 	@$(PY) -m desk.browser_setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 publish: venv

@@ -8,7 +8,7 @@ import os
 import sys
 
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))
-from pelicanconf import *  # noqa: E402,F401,F403  (Pelican's documented pattern)
+from pelicanconf import *
 
 SITEURL = os.environ.get("POULS_SITEURL", "https://pouls.example.fr").rstrip("/")
 RELATIVE_URLS = False

@@ -28,8 +28,8 @@ PAGES = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     # The module builds its own copy so the served folder outlives no other test's output.
-    from desk.build import build_site, reset_pelican_state
     from conftest import SITES
+    from desk.build import build_site, reset_pelican_state
 
     reset_pelican_state()
     result = build_site("pelicanconf.py", content=SITES / "theme-report",

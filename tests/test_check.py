@@ -14,7 +14,6 @@ import markdown
 import pytest
 from pelican.settings import read_settings
 
-from desk.build import ROOT
 from desk.checks import (
     CheckSettings,
     CheckSettingsError,
@@ -23,6 +22,7 @@ from desk.checks import (
     repeated_standfirst_line,
     tag_key,
 )
+from pouls_common.paths import ROOT, python_path
 
 SITES = ROOT / "tests" / "sites"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
@@ -240,7 +240,7 @@ def test_every_file_is_checked_despite_the_broken_ones(defects):
 def run_check(*args):
     return subprocess.run(
         [sys.executable, "-m", "desk.check", *args],
-        cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "plugins"), "PATH": "/usr/bin:/bin"},
+        cwd=ROOT, capture_output=True, text=True, env=python_path({"PATH": "/usr/bin:/bin"}),
         check=False,
     )
 

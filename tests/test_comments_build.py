@@ -1,5 +1,6 @@
 """Plugin comments at build time: real Pelican builds of small fixture sites."""
 
+import itertools
 import json
 
 import pytest
@@ -17,8 +18,8 @@ def page(result, rubrique, slug):
 
 @pytest.fixture(scope="module")
 def basic(tmp_path_factory):
-    from desk.build import build_site
     from conftest import SITES
+    from desk.build import build_site
 
     output = tmp_path_factory.mktemp("comments-basic")
     return build_site("pelicanconf.py", content=SITES / "comments-basic", output=output)
@@ -65,7 +66,7 @@ def test_each_comment_is_headed_by_its_author_without_skipping_a_level(basic):
         assert reply.find(["h4"], class_="comment-author") is not None, reply["id"]
     levels = [int(h.name[1]) for h in section.find_all(["h2", "h3", "h4", "h5", "h6"])]
     assert levels[0] == 2
-    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:])), levels
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels)), levels
 
 
 def test_a_reply_says_whom_it_answers_with_a_link(basic):

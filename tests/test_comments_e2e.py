@@ -65,10 +65,9 @@ def stack(tmp_path_factory):
             POULS_COMMENTS_ALLOWED_ORIGINS=f"{base},http://127.0.0.1:{port}",
             POULS_COMMENTS_SITE_URL=base,
         )
-        with service_process(stack.env, port=port, log_path=tmp / "service.log"):
-            with chromium() as browser:
-                stack.browser = browser
-                yield stack
+        with service_process(stack.env, port=port, log_path=tmp / "service.log"), chromium() as browser:
+            stack.browser = browser
+            yield stack
 
 
 def fill_and_send(page, name, body, email=None):

@@ -1,6 +1,6 @@
 """The comment model without Pelican: cleaning, validation, rendering, the file format."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -211,7 +211,7 @@ def test_rendering_twenty_thousand_brackets_is_inert_text():
 
 def test_comment_dates_are_aware():
     assert parse_comment("Author: A\nDate: 2026-01-01T00:00:00+01:00\n\nx", "a").date.utcoffset() == timedelta(hours=1)
-    assert WHEN.astimezone(timezone.utc).tzinfo is timezone.utc
+    assert WHEN.astimezone(UTC).tzinfo is UTC
 
 
 def test_rendered_body_keeps_the_readers_no_break_spaces_as_characters():

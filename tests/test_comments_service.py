@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from comments import store
 from comments.service import ConfigError, ServiceConfig, sign_token
-from desk.build import ROOT
+from pouls_common.paths import ROOT, python_path
 from test_comments_support import (
     SITE_ORIGIN,
     index_of,
@@ -319,7 +319,7 @@ def test_bad_environment_names_the_variable_and_the_fix(env, name, value, messag
 def test_service_command_with_bad_environment_exits_with_a_message_not_a_traceback(env):
     env["POULS_COMMENTS_PORT"] = "huit-mille"
     result = subprocess.run(
-        [sys.executable, "-m", "comments.service"], env={**env, "PYTHONPATH": str(ROOT / "plugins"), "PATH": "/usr/bin"},
+        [sys.executable, "-m", "comments.service"], env=python_path({**env, "PATH": "/usr/bin"}),
         capture_output=True, text=True, timeout=60, cwd=ROOT,
     )
     assert result.returncode == 2

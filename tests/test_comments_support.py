@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 import waitress
 
 from comments.service import CommentService, ServiceConfig
-from desk.build import ROOT
+from pouls_common.paths import ROOT, python_path
 
 SECRET = "secret-for-tests-only-0123456789"
 SITE_ORIGIN = "http://127.0.0.1:8000"
@@ -79,8 +79,8 @@ def service_thread(env):
 def service_process(env, port=None, log_path=None):
     """`python -m comments.service`, the command `make comments-serve` runs, as a child process."""
     port = port or free_port()
-    full_env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), POULS_COMMENTS_PORT=str(port), **env)
-    log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    full_env = python_path(os.environ | dict(POULS_COMMENTS_PORT=str(port), **env))
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115  (the child process writes to it until it is stopped)
     process = subprocess.Popen([sys.executable, "-m", "comments.service"], env=full_env, stdout=log, stderr=log, cwd=ROOT)
     try:
         wait_until_up(port, process)
@@ -148,7 +148,7 @@ def moderate(env, *args, content=None):
     argv = [sys.executable, "-m", "comments.moderate"]
     if content is not None:
         argv += ["--content", str(content)]
-    full_env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), **env)
+    full_env = python_path(os.environ | env)
     return subprocess.run(argv + list(args), env=full_env, capture_output=True, text=True, cwd=ROOT, timeout=60)
 
 

@@ -7,6 +7,7 @@ a standfirst never repeated in the body, no report dated in the future, clean an
 frozen slugs, and legal pages that say what the law and our readers expect.
 """
 
+import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -14,9 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from pelican.urlwrappers import Tag
 from pelican.utils import slugify
+from PIL import Image
 
 from conftest import soup
 from desk.build import ROOT, load_settings
@@ -196,7 +197,7 @@ def test_report_body_is_300_to_700_words_with_subheadings_from_level_two(report)
     assert headings, f"{report.rel}: break the report with `## ` subheadings"
     levels = [len(marks) for marks in headings]
     assert min(levels) == 2, f"{report.rel}: the page's h1 is the title; start subheadings at ##"
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{report.rel}: skipped heading level"
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), f"{report.rel}: skipped heading level"
 
 
 @pytest.mark.parametrize("report", REPORTS, ids=ids)
@@ -229,7 +230,7 @@ def test_five_rubriques_have_at_least_two_reports_each(settings, sample_site):
     per_rubrique = Counter(report.rubrique for report in REPORTS)
     assert set(per_rubrique) <= set(settings["RUBRIQUES"])
     assert len([name for name, count in per_rubrique.items() if count >= 2]) >= 5
-    for rubrique, count in per_rubrique.items():
+    for rubrique, _count in per_rubrique.items():
         listing = soup(sample_site.output / "rubrique" / rubrique / "index.html")
         linked = {a["href"].rstrip("/").split("/")[-1] for a in listing.select("main a[href]")}
         expected = {report.slug for report in REPORTS if report.rubrique == rubrique}
@@ -318,7 +319,7 @@ def test_no_html_entities_or_double_straight_quotes_in_reader_text():
 
 
 def test_the_legal_pages_exist_at_their_fixed_urls(sample_site):
-    assert LEGAL_PAGES <= {page.slug for page in PAGE_SOURCES}
+    assert {page.slug for page in PAGE_SOURCES} >= LEGAL_PAGES
     for slug in LEGAL_PAGES:
         page = sample_site.output / slug / "index.html"
         assert page.is_file(), f"content/pages/{slug}.md was not written at {slug}/"
@@ -385,4 +386,4 @@ def test_page_has_a_title_a_summary_and_subheadings_from_level_two(page):
     assert len(page.get("Summary")) <= SUMMARY_MAX, page.where("Summary")
     levels = [len(marks) for marks in re.findall(r"^(#+) ", page.body, flags=re.M)]
     assert levels and min(levels) == 2, f"{page.rel}: the page's h1 is the title; start subheadings at ##"
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{page.rel}: skipped heading level"
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), f"{page.rel}: skipped heading level"

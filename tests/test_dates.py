@@ -3,17 +3,17 @@
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from conftest import soup
-from desk.build import ROOT
 from french_dates.french_dates import date_long, date_short, datetime_iso, filters_for
+from pouls_common.paths import ROOT, python_path
 
 PARIS = ZoneInfo("Europe/Paris")
-UTC = timezone.utc
+UTC = UTC
 
 MONTHS = [
     (1, "jeudi 1er janvier 2026"), (2, "dimanche 1er février 2026"), (3, "dimanche 1er mars 2026"),
@@ -106,7 +106,7 @@ def test_build_does_not_depend_on_the_os_locale(tmp_path):
         assert not result.errors, result.errors
         """
     )
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C", "LC_ALL": "C", "PYTHONPATH": str(ROOT / "plugins")}
+    env = python_path({"PATH": "/usr/bin:/bin", "LANG": "C", "LC_ALL": "C"})
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     winter = soup(tmp_path / "out" / "hematologie" / "visio-du-vendredi" / "index.html")

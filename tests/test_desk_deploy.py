@@ -2,14 +2,15 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from desk.build import ROOT
 from desk.deploy import DeployError, deploy
 from desk.publish import publish
+from pouls_common.paths import ROOT, python_path
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def tree(root):
 def run_deploy(*args, env=None):
     return subprocess.run(
         [sys.executable, "-m", "desk.deploy", *args], cwd=ROOT, capture_output=True, text=True, check=False,
-        env={"PYTHONPATH": str(ROOT / "plugins"), "PATH": os.environ["PATH"], **(env or {})},
+        env=python_path({"PATH": os.environ["PATH"], **(env or {})}),
     )
 
 
@@ -58,7 +59,7 @@ def test_without_a_target_the_message_says_how_to_set_one(published):
 
 
 def test_nothing_published_yet_is_refused(tmp_path):
-    with pytest.raises(DeployError, match="n’a pas de site publié. Lancez d’abord «\u00a0make publish\u00a0»"):
+    with pytest.raises(DeployError, match=re.escape("n’a pas de site publié. Lancez d’abord «\u00a0make publish\u00a0»")):
         deploy(tmp_path / "output", target=str(tmp_path / "www"))
 
 

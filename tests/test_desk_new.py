@@ -1,5 +1,6 @@
 """`make new`: a draft with every key explained, that builds and passes `make check` once filled in."""
 
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -9,9 +10,9 @@ import pytest
 from pelican.settings import read_settings
 
 from conftest import soup
-from desk.build import ROOT
 from desk.checks import CheckSettings, check_site
 from desk.new import NewReportError, create_report, make_slug
+from pouls_common.paths import ROOT, python_path
 
 NOW = datetime(2026, 11, 27, 10, 42, tzinfo=ZoneInfo("Europe/Paris"))
 TITLE = "Les urgences pédiatriques de l'hôpital s’agrandissent !"
@@ -112,15 +113,15 @@ def test_rubrique_is_a_folder_name_or_its_label(copy_site, value, folder):
 
 
 def test_unknown_rubrique_lists_the_known_ones(copy_site):
-    with pytest.raises(NewReportError, match="Rubrique «\u00a0cardiologie\u00a0» inconnue. Choisissez RUBRIQUE= "
-                                             "parmi\u00a0: brules, cancerologie, femme-enfant"):
+    with pytest.raises(NewReportError, match=re.escape("Rubrique «\u00a0cardiologie\u00a0» inconnue. Choisissez RUBRIQUE= "
+                                                       "parmi\u00a0: brules, cancerologie, femme-enfant")):
         create_report("Un titre", "cardiologie", settings_for(copy_site("desk-publish")), now=NOW)
 
 
 def test_missing_title_shows_the_command_to_type():
     result = subprocess.run(
         [sys.executable, "-m", "desk.new", "--title", "", "--rubrique", "urgences"],
-        cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "plugins"), "PATH": "/usr/bin:/bin"},
+        cwd=ROOT, capture_output=True, text=True, env=python_path({"PATH": "/usr/bin:/bin"}),
         check=False,
     )
     assert result.returncode == 1

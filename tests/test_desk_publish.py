@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import make_corpus
-from conftest import SITES, soup
-from desk.build import ROOT
+from conftest import soup
 from desk.publish import PublishError, builds_folder, publish
+from pouls_common.paths import ROOT, python_path
 
 
 def snapshot(link):
@@ -50,7 +50,7 @@ def live(tmp_path, copy_site):
 
 
 def test_publish_swaps_in_a_clean_build_without_drafts_or_scheduled_reports(live):
-    content, link = live
+    _content, link = live
     assert link.is_symlink() and link.resolve().parent == builds_folder(link)
     report = link / "urgences" / "regulation-de-nuit" / "index.html"
     assert soup(report).h1.get_text(strip=True) == "Une nuit au centre de régulation du SAMU"
@@ -175,7 +175,7 @@ def big_site(tmp_path_factory):
     link = root / "output"
     result = subprocess.run(
         [sys.executable, "-m", "desk.publish", "--content", str(content), "--output", str(link)],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True,
+        cwd=ROOT, env=python_path(), capture_output=True, text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -190,7 +190,7 @@ def interrupt_mid_build(root, sig):
                       encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "desk.publish", "--content", str(content), "--output", str(link)],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")),
+        cwd=ROOT, env=python_path(),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     builds = builds_folder(link)
@@ -229,7 +229,7 @@ def test_sigkill_mid_build_leaves_the_published_folder_intact(big_site):
     # The next publication clears what the killed one left and goes online.
     result = subprocess.run(
         [sys.executable, "-m", "desk.publish", "--content", str(big_site / "content"), "--output", str(link)],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True,
+        cwd=ROOT, env=python_path(), capture_output=True, text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -241,7 +241,7 @@ def test_publish_speaks_french_to_the_editor_from_start_to_end(tmp_path, copy_si
     content = copy_site("desk-publish")
     result = subprocess.run(
         [sys.executable, "-m", "desk.publish", "--content", str(content), "--output", str(tmp_path / "output")],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True,
+        cwd=ROOT, env=python_path(), capture_output=True, text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

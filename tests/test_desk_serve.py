@@ -2,7 +2,6 @@
 
 import json
 import re
-import os
 import signal
 import socket
 import subprocess
@@ -15,9 +14,9 @@ import pytest
 
 from browser import chromium, chromium_available, recorded_page
 from conftest import soup
-from desk.build import ROOT
 from desk.preview import page_file, preview_overrides
 from desk.serve import pages_for_change
+from pouls_common.paths import ROOT, python_path
 
 REPORT = "articles/urgences/regulation-de-nuit.md"
 
@@ -41,11 +40,11 @@ def preview(copy_site, tmp_path):
     """`python -m desk.serve` on a copy of desk-publish; yields (base URL, content folder)."""
     content = copy_site("desk-publish")
     port = free_port()
-    log = open(tmp_path / "serve.log", "w+", encoding="utf-8")
+    log = open(tmp_path / "serve.log", "w+", encoding="utf-8")  # noqa: SIM115  (the child process writes to it until it is stopped)
     process = subprocess.Popen(
         [sys.executable, "-m", "desk.serve", "--content", str(content), "--output", str(tmp_path / "preview"),
          "--port", str(port)],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=python_path(), stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -104,7 +103,7 @@ def test_a_busy_port_is_a_clear_message(tmp_path):
         port = busy.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-m", "desk.serve", "--port", str(port), "--output", str(tmp_path / "p")],
-            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True,
+            cwd=ROOT, env=python_path(), capture_output=True, text=True,
             timeout=60, check=False,
         )
     assert result.returncode == 1
@@ -185,7 +184,7 @@ def test_a_preview_build_limited_to_some_pages_writes_only_those(build, tmp_path
 def test_a_bad_page_list_is_quoted(build, tmp_path):
     overrides = preview_overrides("pelicanconf.py", tmp_path / "p")
     overrides["DESK_PREVIEW_PAGES"] = "index.html"
-    with pytest.raises(ValueError, match="DESK_PREVIEW_PAGES is 'index.html'; give a list of paths"):
+    with pytest.raises(ValueError, match=re.escape("DESK_PREVIEW_PAGES is 'index.html'; give a list of paths")):
         build("desk-publish", overrides=overrides)
 
 
@@ -207,7 +206,7 @@ def test_summary_of_a_preview_build_lists_its_drafts(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "desk.preview", "--content", str(ROOT / "tests" / "sites" / "desk-publish"),
          "--output", str(tmp_path / "out")],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), capture_output=True, text=True, check=False,
+        cwd=ROOT, env=python_path(), capture_output=True, text=True, check=False,
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary == {"ok": True, "warnings": [], "errors": [],

@@ -11,7 +11,7 @@ feeds-controls control characters in a title, a summary and a body
 import email.utils
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -61,7 +61,7 @@ def sites(tmp_path_factory):
     return built
 
 
-@pytest.fixture(params=("sample",) + FIXTURES)
+@pytest.fixture(params=("sample", *FIXTURES))
 def any_site(request, sites, sample_site):
     """The sample site and every fixture site, one test each."""
     if request.param == "sample":
@@ -147,7 +147,7 @@ def published_sources(content):
         if meta.get("status", "published").lower() != "published":
             continue
         date = datetime.fromisoformat(meta["date"].replace(" ", "T")).replace(tzinfo=PARIS)
-        if date > datetime.now(timezone.utc):
+        if date > datetime.now(UTC):
             continue
         reports[f"{BASE}/{path.parent.name}/{path.stem}/"] = meta | {"rubrique": path.parent.name}
     return reports
@@ -322,7 +322,7 @@ def test_dates_carry_the_paris_offset_in_summer_and_in_winter(sites):
 
 
 def test_every_date_has_the_paris_offset_and_none_is_later_than_the_build(any_site):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for path in feed_files(any_site.output):
         for item in entries(path):
             for value in (item["published"], item["updated"]):
@@ -487,7 +487,7 @@ def test_two_builds_of_the_same_content_give_byte_identical_feeds(tmp_path):
         outputs.append(build_site(content=SITES / "feeds-comments", output=tmp_path / run).output)
     first, second = (sorted(p.relative_to(out) for p in feed_files(out)) for out in outputs)
     assert first == second and len(first) >= 10
-    for relative in first + [Path("sabonner/index.html")]:
+    for relative in [*first, Path("sabonner/index.html")]:
         assert (outputs[0] / relative).read_bytes() == (outputs[1] / relative).read_bytes(), relative
 
 

@@ -3,24 +3,16 @@
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 
 from conftest import SITES
-from desk.build import ROOT
-from feeds.feeds import (
-    PELICAN_FEED_SETTINGS,
-    BuildRefused,
-    FeedsSettings,
-    FeedsSettingsError,
-    absolute_html,
-    check_settings,
-    plain_text,
-    strip_controls,
-    tag_uri,
-)
+from feeds.plan import absolute_html, strip_controls, tag_uri
+from feeds.settings import PELICAN_FEED_SETTINGS, BuildRefused, FeedsSettings, FeedsSettingsError, check_settings
+from pouls_common.paths import ROOT, python_path
+from pouls_common.text import plain_text
 
 GOOD = {"SITENAME": "Pouls", "SITEURL": "", "TIMEZONE": "Europe/Paris"}
 
@@ -59,7 +51,7 @@ def test_the_pelican_command_line_prints_the_refusal_without_a_traceback(tmp_pat
         [sys.executable, "-m", "pelican", str(SITES / "feeds-basic"), "-s", str(conf), "-o", str(tmp_path / "out")],
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": str(ROOT / "plugins"), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        env=python_path({"PATH": "/usr/bin:/bin", "COLUMNS": "200"}),
         check=False,
         timeout=120,
     )
@@ -170,7 +162,7 @@ def test_a_modified_date_later_than_the_build_is_ignored_with_a_warning(copy_sit
         "articles/hematologie/visio-hematologues-ete.md" in w and "Modified" in w and "Fix the Modified: line" in w
         for w in result.warnings
     )
-    assert datetime.now(timezone.utc).year < 2099
+    assert datetime.now(UTC).year < 2099
 
 
 def test_a_missing_image_is_reported_once_and_the_report_keeps_its_feed_entry(copy_site, build):
@@ -204,7 +196,9 @@ def test_two_reports_with_one_slug_are_an_error_naming_both_files(copy_site, bui
 def test_a_feed_renders_from_plain_data_without_pelican():
     from lxml import etree
 
-    from feeds.feeds import SITE_ATOM, SITE_JSON, SITE_RSS, Item, listing_feed, render_atom, render_json, render_rss
+    from feeds.plan import Item, listing_feed
+    from feeds.render import render_atom, render_json, render_rss
+    from feeds.settings import SITE_ATOM, SITE_JSON, SITE_RSS
 
     settings = FeedsSettings.from_settings(GOOD | {"SITEURL": "https://x.fr"})
     when = datetime(2026, 1, 15, 8, 5, tzinfo=settings.timezone)

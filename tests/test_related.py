@@ -1,11 +1,12 @@
 """related_articles without Pelican: French analysis, settings, ranking, pins, fill, ties."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 
+from pouls_common.reports import is_public
 from related_articles.analysis import Analyzer, fold, normalise_key
 from related_articles.config import RelatedArticlesSettingsError, RelatedSettings, read_settings
 from related_articles.ranking import (
@@ -15,7 +16,6 @@ from related_articles.ranking import (
     parse_pins,
     resolve_pins,
 )
-from related_articles.related_articles import is_listable
 
 PARIS = timezone(timedelta(hours=1))
 
@@ -102,7 +102,7 @@ def test_partial_weights_keep_the_other_defaults_and_the_user_dict_intact():
         ("RELATED_ARTICLES_WEIGHTS", "heavy", "'heavy'"),
         ("RELATED_ARTICLES_WEIGHTS", {"txt": 1.0}, "'txt'"),
         ("RELATED_ARTICLES_WEIGHTS", {"text": -0.5}, "-0.5"),
-        ("RELATED_ARTICLES_WEIGHTS", {signal: 0 for signal in RelatedSettings().weights}, "'text': 0"),
+        ("RELATED_ARTICLES_WEIGHTS", dict.fromkeys(RelatedSettings().weights, 0), "'text': 0"),
         ("RELATED_ARTICLES_MIN_SCORE", float("nan"), "nan"),
         ("RELATED_ARTICLES_RECENCY_WEIGHT", 2, "2"),
         ("RELATED_ARTICLES_RECENCY_HALF_LIFE", 0, "0"),
@@ -262,7 +262,7 @@ def test_explain_rows_add_up_to_the_ranking_score():
     close = [row["slug"] for row in rows if row["score"] >= index.settings.min_score]
     assert close == ["leucemie-2", "lymphome"]
     # The block is those close reports, completed from the rubrique then the site.
-    assert slugs(reports, index.related(0)) == close + ["arret"]
+    assert slugs(reports, index.related(0)) == [*close, "arret"]
     for row in rows:
         signals = row["text"] + row["tags"] + row["hospitals"] + row["region"] + row["rubrique"]
         assert signals * row["recency"] + row["neighbours"] == pytest.approx(row["score"], abs=1e-8)
@@ -342,18 +342,18 @@ def test_resolving_pins_of_an_empty_site_reports_unknown_slugs():
 # -- what may be listed --------------------------------------------------------------------
 
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     "status, date, listable",
     [
-        ("published", datetime(2026, 5, 1, tzinfo=timezone.utc), True),
-        ("published", datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc), True),
-        ("draft", datetime(2026, 5, 1, tzinfo=timezone.utc), False),
-        ("hidden", datetime(2026, 5, 1, tzinfo=timezone.utc), False),
+        ("published", datetime(2026, 5, 1, tzinfo=UTC), True),
+        ("published", datetime(2026, 6, 1, 12, 0, tzinfo=UTC), True),
+        ("draft", datetime(2026, 5, 1, tzinfo=UTC), False),
+        ("hidden", datetime(2026, 5, 1, tzinfo=UTC), False),
         # WITH_FUTURE_DATES = True makes Pelican publish it; it is still never listed.
-        ("published", datetime(2026, 6, 2, tzinfo=timezone.utc), False),
+        ("published", datetime(2026, 6, 2, tzinfo=UTC), False),
         ("published", datetime(2026, 6, 2), False),
         ("published", datetime(2026, 5, 2), True),
         ("published", None, False),
@@ -361,4 +361,4 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 )
 def test_only_published_reports_of_the_past_are_listable(status, date, listable):
     article = SimpleNamespace(status=status, date=date)
-    assert is_listable(article, NOW) is listable
+    assert is_public(article, NOW) is listable

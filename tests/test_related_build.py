@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import soup
 
-from desk.build import ROOT
+from conftest import soup
+from pouls_common.paths import ROOT, python_path
 from related_articles.config import RelatedArticlesSettingsError
 
 NARROW_NBSP, NBSP = "\u202f", "\u00a0"
@@ -143,7 +143,7 @@ def test_sample_haematology_report_shows_haematology_and_oncology_neighbours(sam
 
 
 def run_explain(*args):
-    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+    environment = python_path()
     return subprocess.run(
         [sys.executable, "-m", "related_articles.explain", *args],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,

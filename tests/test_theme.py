@@ -1,5 +1,6 @@
 """The theme: every page kind, its blocks present and absent, French labels, accessibility structure."""
 
+import itertools
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,7 +52,7 @@ def test_every_page_is_french_with_one_h1_and_no_skipped_heading_level(scenario,
         levels = [int(h.name[1]) for h in page.find_all(re.compile(r"^h[1-6]$"))]
         assert levels.count(1) == 1, (path, levels)
         assert levels[0] == 1, (path, levels)
-        for previous, current in zip(levels, levels[1:]):
+        for previous, current in itertools.pairwise(levels):
             assert current <= previous + 1, (path, levels)
 
 
@@ -362,5 +363,5 @@ def test_sample_site_pages_keep_one_h1_and_no_skipped_heading_level(sample_site)
     for path in html_files(sample_site):
         levels = [int(h.name[1]) for h in soup(path).find_all(re.compile(r"^h[1-6]$"))]
         assert levels.count(1) == 1 and levels[0] == 1, (path, levels)
-        for previous, current in zip(levels, levels[1:]):
+        for previous, current in itertools.pairwise(levels):
             assert current <= previous + 1, (path, levels)

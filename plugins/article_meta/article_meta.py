@@ -34,6 +34,7 @@ from pelican import signals
 
 from french_typography.french_typography import typographer_for
 from pouls_common.reports import every_report
+from pouls_common.text import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +79,6 @@ class ArticleMetaSettings:
 
 
 # --------------------------------------------------------------------- plain functions
-
-
-def plain_text(markup):
-    """Text of an HTML fragment, entities decoded, ASCII whitespace collapsed."""
-    return _ASCII_SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip(" ")
 
 
 def normalise_for_comparison(markup):

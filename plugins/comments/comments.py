@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 from pelican import signals
 
+from pouls_common.reports import every_report
+
 from .model import SLUG_RE, CommentFormatError, parse_comment
 
 logger = logging.getLogger(__name__)
@@ -212,7 +214,7 @@ def attach_comments(generator):
         logger.warning("comments: %s: %s; this comment is skipped", _relative(path, content_root), problem)
 
     reports = {}
-    for article in list(generator.articles) + list(generator.hidden_articles) + list(generator.drafts):
+    for article in every_report(generator, translations=False):
         is_open, problem = comments_open(article.metadata)
         if problem:
             logger.warning("comments: %s: %s", article.relative_source_path, problem)

@@ -140,7 +140,7 @@ def clean_body(value):
 
 def body_fingerprint(article_slug, body):
     """Exact-duplicate key: the same cleaned body on the same report."""
-    return hashlib.sha256(f"{article_slug}\n{body}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{article_slug}\n{body}".encode()).hexdigest()
 
 
 def truncate_ip(address):
@@ -163,9 +163,7 @@ def _split_url(match_text):
     url = match_text
     while url:
         last = url[-1]
-        if last in TRAILING_PUNCTUATION:
-            url = url[:-1]
-        elif last == ")" and url.count("(") < url.count(")"):
+        if last in TRAILING_PUNCTUATION or (last == ")" and url.count("(") < url.count(")")):
             url = url[:-1]
         else:
             break

@@ -18,10 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+from pouls_common.paths import ROOT
+
 from . import store
 from .model import ID_RE, SLUG_RE, CommentFormatError, clean_body, clean_line, parse_comment, serialise_comment
 
-ROOT = Path(__file__).resolve().parents[2]
 COMMENTS_FOLDER = "comments"
 
 

@@ -36,15 +36,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pouls_common.paths import ROOT
+
 from . import store
 from .model import body_fingerprint, hold_reasons, render_body, truncate_ip, validate_submission
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The form fields are the theme's macro, shared with the static form under each report.
-THEME_TEMPLATES = Path(__file__).resolve().parents[2] / "theme" / "templates"
+THEME_TEMPLATES = ROOT / "theme" / "templates"
 FIELDS = ("article", "parent", "name", "email", "website", "body", "homepage", "token")
 DEFAULT_HOLD_WORDS = (
     "viagra", "cialis", "casino", "bitcoin", "crypto", "forex", "sans ordonnance",
@@ -71,7 +72,7 @@ class ServiceConfig:
     trusted_proxy: str | None = None
     min_seconds: float = 3.0
     max_token_age: float = 7200.0
-    limits: store.Limits = store.Limits()
+    limits: store.Limits = store.Limits()  # noqa: RUF009  (frozen, so one shared default is safe)
     max_links: int = 2
     hold_words: tuple = DEFAULT_HOLD_WORDS
     retention_days: int = 30
@@ -158,7 +159,7 @@ def sign_token(secret, article_slug, issued_at):
     """A token saying « this form for this report was shown at issued_at », signed with the secret."""
     nonce = _b64(secrets.token_bytes(9))
     stamp = str(int(issued_at))
-    mac = hmac.new(secret, f"{stamp}.{nonce}.{article_slug}".encode("utf-8"), hashlib.sha256).digest()
+    mac = hmac.new(secret, f"{stamp}.{nonce}.{article_slug}".encode(), hashlib.sha256).digest()
     return f"{stamp}.{nonce}.{_b64(mac)}"
 
 
@@ -170,7 +171,7 @@ def check_token(secret, token, article_slug, now, min_seconds, max_age):
     nonce, _, mac = rest.partition(".")
     if not stamp.isdigit() or len(stamp) > 12 or not nonce or not mac:
         return "invalid"
-    expected = _b64(hmac.new(secret, f"{stamp}.{nonce}.{article_slug}".encode("utf-8"), hashlib.sha256).digest())
+    expected = _b64(hmac.new(secret, f"{stamp}.{nonce}.{article_slug}".encode(), hashlib.sha256).digest())
     if not hmac.compare_digest(expected, mac):
         return "invalid"
     age = now - int(stamp)
@@ -258,13 +259,7 @@ class CommentService:
             logger.exception("comments.service: unexpected error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             response = self.page(503, "message.html", title="Service indisponible",
                                  message="Le service des commentaires rencontre un problème. Réessayez dans quelques minutes ; votre texte n’a pas été enregistré.")
-        headers = [
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "same-origin"),
-            ("Content-Security-Policy", self.csp()),
-            ("Content-Length", str(len(response.body))),
-        ] + response.headers
+        headers = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"), ("Content-Security-Policy", self.csp()), ("Content-Length", str(len(response.body))), *response.headers]
         if not any(name == "Content-Type" for name, _ in headers):
             headers.append(("Content-Type", "text/html; charset=utf-8"))
         start_response(STATUS[response.status], headers)

@@ -17,12 +17,13 @@ import os
 import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
+from pouls_common.paths import ROOT
 
 from .model import PARIS
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = "var/comments.sqlite3"
 DB_ENV = "POULS_COMMENTS_DB"
 SCHEMA_VERSION = 1
@@ -75,7 +76,7 @@ class Pending:
 
     @property
     def created(self):
-        return datetime.fromtimestamp(self.created_ts, tz=timezone.utc).astimezone(PARIS).replace(microsecond=0)
+        return datetime.fromtimestamp(self.created_ts, tz=UTC).astimezone(PARIS).replace(microsecond=0)
 
 
 def database_path(environ=None):

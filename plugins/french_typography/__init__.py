@@ -1,3 +1,3 @@
 from .french_typography import plain_text, register, typographer_for, typographize
 
-__all__ = ["register", "typographize", "typographer_for", "plain_text"]
+__all__ = ["plain_text", "register", "typographer_for", "typographize"]

@@ -35,7 +35,6 @@ The rules are written here rather than taken from a library: see
 `tests/test_typography.py`.
 """
 
-import html
 import logging
 import re
 from dataclasses import dataclass
@@ -44,6 +43,8 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 from pelican import signals
 from pelican.contents import Article, Page
+
+from pouls_common.text import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -345,7 +346,6 @@ def typographize(html_text, skip_tags=DEFAULT_SKIP_TAGS):
     return _transform(html_text, skip_tags)[0]
 
 
-_ASCII_SPACES = re.compile(r"[ \t\n\r\f]+")
 
 
 
@@ -360,20 +360,6 @@ def typographer_for(settings):
     if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
         return lambda text: text
     return typographize
-
-
-def plain_text(html_text):
-    """The text of an HTML fragment, for `<title>`, meta descriptions and feed titles.
-
-    Like Jinja's `striptags` (tags removed, entities decoded, runs of spaces collapsed)
-    except that U+00A0 and U+202F are kept: `striptags` folds every Unicode space into
-    a plain one and would undo the typography in exactly the places it must match.
-    """
-    if html_text is None:
-        return ""
-    text = _TOKEN.sub("", str(html_text))
-    text = html.unescape(text)
-    return _ASCII_SPACES.sub(" ", text).strip(" ")
 
 
 def plain_text_filter(value):
@@ -422,7 +408,7 @@ def _source_line(source_path, needle):
 def _typographize_field(content, field, html_text, skip_tags):
     result, excerpt = _transform(html_text, skip_tags)
     if excerpt is not None:
-        excerpt = _ASCII_SPACES.sub(" ", plain_text(excerpt)).strip()
+        excerpt = plain_text(excerpt).strip()
         before = excerpt.split('"')[0][-15:]
         line = _source_line(content.source_path, before + '"') if content.source_path else None
         where = f"{content.relative_source_path}, line {line}" if line else content.relative_source_path

@@ -12,16 +12,18 @@ score broken down by signal. The output is for editors, hence in French.
 import argparse
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pelican import Pelican
 from pelican.generators import ArticlesGenerator
 from pelican.settings import read_settings as read_pelican_settings
 
+from pouls_common.reports import every_report, is_public
+
 from .config import RelatedArticlesSettingsError, read_settings
 from .ranking import RelatedIndex, resolve_pins
-from .related_articles import is_listable, report_from_article
+from .related_articles import report_from_article
 
 COLUMNS = (
     ("text", "texte"),
@@ -58,8 +60,8 @@ def read_articles(settings_file, content=None):
 def describe(slug, settings, generator, limit):
     """The explanation of one report as lines of text."""
     options = read_settings(settings)
-    now = datetime.now(timezone.utc)
-    everyone = list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles)
+    now = datetime.now(UTC)
+    everyone = every_report(generator, translations=False)
     target = next((article for article in everyone if article.slug == slug), None)
     if target is None:
         known = sorted(article.slug for article in everyone)
@@ -67,12 +69,12 @@ def describe(slug, settings, generator, limit):
             f"related_articles: no report has the slug {slug!r}; the slug is the file name "
             f"without .md, e.g. make related SLUG={known[0] if known else 'mon-reportage'}"
         )
-    listable = [article for article in everyone if is_listable(article, now)]
-    unlisted = {article.slug for article in everyone if not is_listable(article, now)}
+    listable = [article for article in everyone if is_public(article, now)]
+    unlisted = {article.slug for article in everyone if not is_public(article, now)}
     index = RelatedIndex([report_from_article(article) for article in listable], options)
     report = report_from_article(target)
     position = next((i for i, article in enumerate(listable) if article is target), None)
-    pins, notices = resolve_pins(report, index, unlisted, options.max_items)
+    _pins, notices = resolve_pins(report, index, unlisted, options.max_items)
 
     lines = [f"« {target.title} » ({report.source})", ""]
     if position is None:

@@ -110,7 +110,6 @@ class RelatedIndex:
         self.analyzer = analyzer or Analyzer(self.settings.extra_stop_words)
         reports = self.reports
         n = len(reports)
-        weights = self.settings.weights
 
         stamps = [report.date.timestamp() for report in reports]
         self.by_recency = sorted(range(n), key=lambda i: (-stamps[i], reports[i].slug))
@@ -145,7 +144,7 @@ class RelatedIndex:
         # reports sit mostly in one rubrique (« myélome ») is about a subject; one spread
         # over many (« greffe » in haematology and burns, « domicile ») is not.
         per_rubrique = {}
-        for report, counts, keys in zip(reports, terms, tags):
+        for report, counts, keys in zip(reports, terms, tags, strict=True):
             rubrique = report.rubrique
             for key in [_TEXT + term for term in counts] + keys:
                 bucket = per_rubrique.get(key)
@@ -447,7 +446,7 @@ class RelatedIndex:
                 if j in wanted:
                     parts[j][signal] += weight * value
         rows = []
-        for (first_score, j), (score, _same) in zip(first, scored):
+        for (first_score, j), (score, _same) in zip(first, scored, strict=True):
             row = parts[j]
             content = row["text"] + row["tags"]
             hospitals, region, rubrique = self._context_parts(prepared, j)

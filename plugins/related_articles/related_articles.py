@@ -10,26 +10,16 @@ WITH_FUTURE_DATES says: drafts, hidden and future-dated reports never leak into 
 """
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pelican import signals
+
+from pouls_common.reports import every_report, is_public
 
 from .config import read_settings
 from .ranking import Report, compute_related, parse_pins
 
 logger = logging.getLogger(__name__)
-
-
-def is_listable(article, now):
-    """True when `article` may appear in someone's block: published and not in the future."""
-    if getattr(article, "status", None) != "published":
-        return False
-    date = getattr(article, "date", None)
-    if date is None:
-        return False
-    if date.tzinfo is None:
-        now = now.replace(tzinfo=None)
-    return date <= now
 
 
 def _names(values):
@@ -75,9 +65,9 @@ def check_settings(pelican):
 def attach_related_articles(generator):
     """Set `related_articles` on every report of the ArticlesGenerator."""
     settings = read_settings(generator.settings)
-    now = datetime.now(timezone.utc)
-    everyone = list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles)
-    listable = [article for article in everyone if is_listable(article, now)]
+    now = datetime.now(UTC)
+    everyone = every_report(generator, translations=False)
+    listable = [article for article in everyone if is_public(article, now)]
     listable_ids = {id(article) for article in listable}
     others = [article for article in everyone if id(article) not in listable_ids]
 
@@ -88,9 +78,9 @@ def attach_related_articles(generator):
     )
     for notice in notices:
         logger.warning(notice.message, *notice.args)
-    for article, positions in zip(listable, for_listable):
+    for article, positions in zip(listable, for_listable, strict=True):
         article.related_articles = [listable[j] for j in positions]
-    for article, positions in zip(others, for_others):
+    for article, positions in zip(others, for_others, strict=True):
         article.related_articles = [listable[j] for j in positions]
     for article in [
         *generator.translations, *generator.drafts_translations, *generator.hidden_translations

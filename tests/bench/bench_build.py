@@ -44,7 +44,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PLUGINS = ROOT / "plugins"
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins"), str(HERE)]
 
+from pouls_common.paths import python_path
 
 # ------------------------------------------------------------------ child processes
 
@@ -106,7 +108,6 @@ def _child(kind, corpus, output, profile_to=None, without=None, time_plugins=Fal
     """Run one build in this (fresh) process and print its timing as JSON."""
     import logging
 
-    sys.path.insert(0, str(PLUGINS))
     counter = {"warnings": 0, "errors": 0}
 
     class Count(logging.Handler):
@@ -153,7 +154,7 @@ def _build(kind, corpus, output, profile_to=None, without=None, must_succeed=Tru
         command += ["--without", without]
     if time_plugins:
         command += ["--time-plugins"]
-    env = {**os.environ, "PYTHONPATH": str(PLUGINS), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = python_path({**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
@@ -237,7 +238,6 @@ def growth(table):
 
 def ablation(corpus, runs, workdir):
     """Build without each local plugin in turn: what a plugin costs, pages it writes included."""
-    sys.path.insert(0, str(PLUGINS))
     from desk.build import load_settings
 
     plugins = list(load_settings("pelicanconf.py")["PLUGINS"])
@@ -350,9 +350,8 @@ def main():
 
     if args.child:
         _child(*args.child, profile_to=args.profile_to, without=args.without, time_plugins=args.time_plugins)
-        return
+        return None
 
-    sys.path.insert(0, str(HERE))
     if args.sizes:
         sizes = sorted({int(size) for size in args.sizes.split(",")} | {args.n})
     else:

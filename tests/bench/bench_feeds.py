@@ -24,11 +24,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path[:0] = [str(ROOT / "plugins"), str(HERE)]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins"), str(HERE)]
 
-import feeds.feeds as feeds_module  # noqa: E402  (after the path set-up above)
-from corpus import make_corpus  # noqa: E402
-from desk.build import build_site, load_settings  # noqa: E402
+import feeds.feeds as feeds_module
+from corpus import make_corpus
+from desk.build import build_site, load_settings
 
 WRITER_SECONDS = []
 

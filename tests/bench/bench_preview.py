@@ -13,7 +13,6 @@ Prints the medians, and the time of the first, full, cold build.
 """
 
 import json
-import os
 import re
 import socket
 import statistics
@@ -27,9 +26,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins"), str(HERE)]
 
-from corpus import make_corpus  # noqa: E402
+from corpus import make_corpus
+from pouls_common.paths import python_path
 
 
 def free_port():
@@ -70,12 +70,12 @@ def main():
         page_file = f"urgences/{source.stem}/index.html"
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        log = open(Path(tmp) / "serve.log", "w+", encoding="utf-8")
+        log = open(Path(tmp) / "serve.log", "w+", encoding="utf-8")  # noqa: SIM115  (the child process writes to it until it is stopped)
         started = time.perf_counter()
         server = subprocess.Popen(
             [sys.executable, "-m", "desk.serve", "--content", str(content), "--output", str(Path(tmp) / "preview"),
              "--port", str(port)],
-            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins")), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=python_path(), stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             while "Aperçu\u00a0: " not in Path(log.name).read_text(encoding="utf-8"):
@@ -107,8 +107,8 @@ def main():
             log.close()
     print(f"make serve on a synthetic site of {n} reports (medians of {edits} edits)")
     print(f"first full build, cold cache : {cold:6.1f} s")
-    print(f"save → page shown            : {statistics.median(shown):6.1f} s   {['%.1f' % s for s in shown]}")
-    print(f"save → whole site rebuilt    : {statistics.median(whole):6.1f} s   {['%.1f' % s for s in whole]}")
+    print(f"save → page shown            : {statistics.median(shown):6.1f} s   {[f'{s:.1f}' for s in shown]}")
+    print(f"save → whole site rebuilt    : {statistics.median(whole):6.1f} s   {[f'{s:.1f}' for s in whole]}")
 
 
 if __name__ == "__main__":

@@ -33,8 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "plugins"))
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins"), str(HERE)]
 
 
 class Item:
@@ -128,7 +127,7 @@ def sklearn_tfidf(reports, limit=3, block=500):
         cosines[rows, rows + start] = -np.inf  # never the report itself
         best = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(cosines, best, axis=1), axis=1, kind="stable")
-        for row, positions in zip(range(start, stop), np.take_along_axis(best, order, axis=1)):
+        for row, positions in zip(range(start, stop), np.take_along_axis(best, order, axis=1), strict=True):
             related[reports[row].slug] = [reports[j].slug for j in positions.tolist()]
     return related
 

@@ -23,12 +23,11 @@ from pathlib import Path
 import markdown
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE.parents[1] / "plugins"), str(HERE)]
+sys.path[:0] = [str(HERE.parent), str(HERE.parents[1]), str(HERE.parents[1] / "plugins"), str(HERE)]
 
-from corpus import FILLER  # noqa: E402
-from test_typography import CASES  # noqa: E402
-
-from french_typography import typographize  # noqa: E402
+from corpus import FILLER
+from french_typography import typographize
+from test_typography import CASES
 
 
 def _entities_to_characters(text):

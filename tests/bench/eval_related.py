@@ -21,20 +21,21 @@ import argparse
 import sys
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "plugins"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins"), str(HERE)]
 
-from desk.build import reset_pelican_state  # noqa: E402
-from related_articles.config import read_settings  # noqa: E402
-from related_articles.explain import read_articles  # noqa: E402
-from related_articles.ranking import compute_related  # noqa: E402
-from related_articles.related_articles import is_listable, report_from_article  # noqa: E402
-from bench_related import sklearn_tfidf  # noqa: E402
+from bench_related import sklearn_tfidf
+from desk.build import reset_pelican_state
+from pouls_common.reports import is_public
+from related_articles.config import read_settings
+from related_articles.explain import read_articles
+from related_articles.ranking import compute_related
+from related_articles.related_articles import report_from_article
 
 K = 3
 
@@ -96,9 +97,9 @@ def main(argv=None):
     topics = read_topics(content / "topics.txt")
     reset_pelican_state()
     settings, generator = read_articles(ROOT / "pelicanconf.py", content)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     everyone = list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles)
-    published = [article for article in everyone if is_listable(article, now)]
+    published = [article for article in everyone if is_public(article, now)]
     unlisted = {}
     for article in everyone:
         if article in published:
@@ -110,7 +111,7 @@ def main(argv=None):
         else:
             unlisted[article.slug] = "draft"
     print(f"{len(published)} published reports, {len(topics) - len(published)} never to be listed, "
-          f"{len(set(topics[a.slug] for a in published))} topics\n")
+          f"{len({topics[a.slug] for a in published})} topics\n")
 
     ours = {article.slug: article.related_articles for article in published}
     _score, misses = measure("related_articles (this plugin)", ours, published, topics, unlisted)

@@ -35,6 +35,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+
+from pouls_common.paths import python_path
+
 SLUGS = ["greffe-a-domicile", "regulation-nuit", "annonce-infirmiere", "transfusion-mobile", "triage-infirmier"]
 ORIGIN = "http://127.0.0.1:8000"
 
@@ -63,9 +67,8 @@ class Service:
         write_index(self.index)
 
     def start(self):
-        env = dict(
+        env = python_path(dict(
             os.environ,
-            PYTHONPATH=str(ROOT / "plugins"),
             POULS_COMMENTS_DB=str(self.db),
             POULS_COMMENTS_SITE_INDEX=str(self.index),
             POULS_COMMENTS_SECRET="load-test-secret-0123456789",
@@ -75,8 +78,8 @@ class Service:
             POULS_COMMENTS_RATE_LIMIT="1000000",
             POULS_COMMENTS_SENDER_GAP="0",
             POULS_COMMENTS_THREADS="8",
-        )
-        log = open(self.log, "ab")
+        ))
+        log = open(self.log, "ab")  # noqa: SIM115  (the child process writes to it until it is stopped)
         self.process = subprocess.Popen([sys.executable, "-m", "comments.service"], env=env, stdout=log, stderr=log, cwd=ROOT)
         log.close()
         for _ in range(400):
@@ -226,7 +229,7 @@ def crash_run(total, clients):
         service.process.wait()
         for thread in threads:
             thread.join()
-        integrity, mode, rows, bodies = database_facts(service.db)
+        integrity, _mode, rows, bodies = database_facts(service.db)
         stored = {number_of(body) for body in bodies}
         answered = set(load.confirmed)
         lost = answered - stored

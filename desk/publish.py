@@ -114,7 +114,7 @@ def _publish_locked(settings_file, content, link, builds, stream):
     except KeyboardInterrupt:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure of a build must leave the site online as it was
+    except Exception as exc:
         shutil.rmtree(partial, ignore_errors=True)
         raise PublishError(
             f"La construction a échoué ({type(exc).__name__}\u00a0: {exc}). Le site en ligne n’a pas changé."

@@ -31,10 +31,11 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import dateutil.parser
-from article_meta.article_meta import normalise_for_comparison
-from french_dates.french_dates import date_long
 from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
+
+from article_meta.article_meta import normalise_for_comparison
+from french_dates.french_dates import date_long
 from related_articles.analysis import normalise_key
 
 ERROR = "erreur"

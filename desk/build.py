@@ -14,7 +14,7 @@ from pelican.log import LimitFilter, console
 from pelican.plugins import signals
 from pelican.settings import read_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from pouls_common.paths import ROOT
 
 
 @dataclass

@@ -103,7 +103,7 @@ def preview_overrides(settings_file, output, pages=(), cache=None):
         "DESK_LIVERELOAD": True,
         "DESK_PREVIEW_PAGES": list(pages),
         # By import, not sys.modules[__name__]: run with -m, this module is __main__.
-        "PLUGINS": list(base["PLUGINS"]) + [importlib.import_module("desk.preview")],
+        "PLUGINS": [*list(base["PLUGINS"]), importlib.import_module("desk.preview")],
         "CACHE_CONTENT": True,
         "LOAD_CONTENT_CACHE": True,
         "CONTENT_CACHING_LAYER": "reader",
@@ -134,7 +134,7 @@ def main(argv=None):
             overrides=preview_overrides(args.settings, args.output, pages),
         )
         summary.update(ok=result.ok, warnings=result.warnings, errors=result.errors, drafts=drafts_in(args.output))
-    except Exception as exc:  # noqa: BLE001 - reported to the editor in the browser and the terminal
+    except Exception as exc:
         summary["errors"].append(f"{type(exc).__name__}: {exc}")
     # The last line of stdout is read by desk.serve.
     print(json.dumps(summary, ensure_ascii=False), flush=True)

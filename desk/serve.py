@@ -6,7 +6,7 @@
 
 The preview is built into `output.preview/` (never into the published `output`),
 with drafts visible under /brouillons/<slug>/ behind a « Brouillon » banner.
-A watcher (watchfiles) follows content/, theme/, plugins/ and the settings files.
+A watcher (watchfiles) follows content/, theme/, plugins/, desk/ and the settings files.
 
 When a report changes, two builds follow, each in a child process (desk.preview):
 first one that writes only the pages open in a browser and the edited report's
@@ -19,7 +19,6 @@ failed build shows its messages on the page instead.
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -34,10 +33,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from desk.build import ROOT
 from desk.preview import page_file
+from pouls_common.paths import python_path
 
 EVENTS_PATH = "/_desk/events"
 KEEPALIVE_SECONDS = 15
-WATCHED = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
+WATCHED = ("content", "theme", "plugins", "desk", "pelicanconf.py", "publishconf.py")
 
 
 class Broadcaster:
@@ -132,7 +132,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
                 for number, name, data in events:
                     seen = number
                     payload = json.dumps(data, ensure_ascii=False)
-                    self.wfile.write(f"event: {name}\ndata: {payload}\n\n".encode("utf-8"))
+                    self.wfile.write(f"event: {name}\ndata: {payload}\n\n".encode())
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -169,7 +169,7 @@ class Builder:
             sys.executable, "-m", "desk.preview", "--settings", self.settings,
             "--content", str(self.content), "--output", str(self.output), "--pages", json.dumps(list(pages)),
         ]
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+        env = python_path()
         with self._lock:
             self._process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
