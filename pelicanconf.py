@@ -52,6 +52,7 @@ PLUGINS = [
     "comments",
     "feeds",
     "site_map",
+    "theme_assets",
 ]
 
 # Stable, clean URLs: a report keeps its address as long as its slug is frozen.

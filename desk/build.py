@@ -20,6 +20,7 @@ from pouls_common.paths import ROOT
 @dataclass
 class BuildResult:
     output: Path
+    settings: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     articles: int = 0
@@ -84,7 +85,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     finally:
         root_logger.removeHandler(collector)
         console.quiet = False
-    result = BuildResult(output=Path(settings["OUTPUT_PATH"]))
+    result = BuildResult(output=Path(settings["OUTPUT_PATH"]), settings=settings)
     for record in collector.records:
         text = record.getMessage()
         (result.errors if record.levelno >= logging.ERROR else result.warnings).append(text)

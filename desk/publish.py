@@ -34,6 +34,7 @@ from pathlib import Path
 
 from desk.build import ROOT, build_site
 from desk.check import run_checks
+from desk.steps import StepError, finish_build
 
 KEEP_BUILDS = 2
 PARTIAL = ".partial"
@@ -130,6 +131,13 @@ def _publish_locked(settings_file, content, link, builds, stream):
             "Le site en ligne n’a pas changé."
             if problems else "La construction n’a pas produit de page d’accueil. Le site en ligne n’a pas changé."
         )
+    try:
+        finish_build(partial, result.settings, stream)
+    except (StepError, KeyboardInterrupt) as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise PublishError(f"{exc} Le site en ligne n’a pas changé.") from exc
     final = builds / stamp
     partial.rename(final)
     swap_in(link, final)

@@ -248,3 +248,37 @@ def test_publish_speaks_french_to_the_editor_from_start_to_end(tmp_path, copy_si
     assert "Publié" in result.stdout
     # Pelican's own summary line is English; the desk reports the build itself.
     assert "Done: Processed" not in result.stdout + result.stderr
+
+
+def test_a_failing_publication_step_keeps_the_previous_output_and_says_why(live, monkeypatch):
+    from desk import steps
+
+    content, link = live
+    before = snapshot(link)
+    seen = []
+
+    def refuse(folder, settings, stream):
+        seen.append((folder.name, settings["SITEURL"]))
+        raise steps.StepError("L’index de recherche n’a pas pu être construit.")
+
+    monkeypatch.setattr(steps, "STEPS", (refuse,))
+    ok, log = run_publish(content, link)
+    assert not ok
+    assert "L’index de recherche n’a pas pu être construit. Le site en ligne n’a pas changé." in log
+    assert seen and seen[0][0].endswith(".partial") and seen[0][1].startswith("http")
+    assert snapshot(link) == before
+    assert not list(builds_folder(link).glob("*.partial"))
+
+
+def test_publication_steps_run_on_the_build_before_it_goes_online(live, monkeypatch):
+    from desk import steps
+
+    content, link = live
+
+    def stamp(folder, settings, stream):
+        (folder / "etape.txt").write_text("fait", encoding="utf-8")
+
+    monkeypatch.setattr(steps, "STEPS", (stamp,))
+    ok, log = run_publish(content, link)
+    assert ok, log
+    assert (link / "etape.txt").read_text(encoding="utf-8") == "fait"

@@ -365,3 +365,16 @@ def test_sample_site_pages_keep_one_h1_and_no_skipped_heading_level(sample_site)
         assert levels.count(1) == 1 and levels[0] == 1, (path, levels)
         for previous, current in itertools.pairwise(levels):
             assert current <= previous + 1, (path, levels)
+
+
+@pytest.mark.parametrize("scenario", ["report_site", "listing"])
+def test_every_theme_file_a_page_names_is_in_the_output(scenario, request):
+    result = request.getfixturevalue(scenario)
+    named = set()
+    for path in html_files(result):
+        page = soup(path)
+        named |= {node.get("href") or node.get("src") for node in page.select("link[href], script[src]")}
+    theme_files = sorted(address for address in named if address.startswith("/theme/"))
+    assert theme_files  # the stylesheets at least
+    missing = [address for address in theme_files if not (result.output / address.lstrip("/")).is_file()]
+    assert missing == []

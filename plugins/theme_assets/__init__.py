@@ -1,0 +1,3 @@
+from .theme_assets import register
+
+__all__ = ["register"]
