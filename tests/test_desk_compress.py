@@ -138,3 +138,16 @@ def test_copies_are_taken_from_the_build_online_only_for_identical_files(tmp_pat
 def test_a_build_outside_a_publication_has_no_live_build(tmp_path):
     assert compress.live_build(tmp_path / "output.dev") is None
     assert compress.live_build(SITES) is None
+
+
+def test_two_separate_publications_compress_to_the_same_bytes(published, tmp_path):
+    content, link = published
+    other = tmp_path / "elsewhere" / "output"
+    other.parent.mkdir()
+    ok, log = run_publish(content, other)
+    assert ok, log
+    assert "(0 repris de la version en ligne)" in log  # nothing to reuse: every copy compressed again
+    copies = sorted(p.relative_to(link.resolve()) for p in link.resolve().rglob("*") if p.suffix in compress.ENCODINGS)
+    assert len(copies) > 10
+    for relative in copies:
+        assert (other.resolve() / relative).read_bytes() == (link.resolve() / relative).read_bytes(), relative
