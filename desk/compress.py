@@ -13,7 +13,7 @@ swapped to it, and does three things:
    the same and readers' browsers get « 304 Not Modified », and rsync sends nothing.
 3. **Writes precompressed copies** next to each HTML, CSS, JS, XML, JSON and SVG file
    above 1 KB: `page.html.gz` (gzip level 9, no name and a zero time in the header,
-   so the bytes only depend on the file) and `page.html.br` (brotli quality 10).
+   so the bytes only depend on the file) and `page.html.br` (brotli quality 8).
    nginx sends them as they are (`gzip_static`, `brotli_static`) instead of
    compressing each response. A copy that would not be smaller is not written.
    The copies of a file unchanged since the build online are taken from it.
@@ -34,9 +34,11 @@ COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".xml", ".json", ".svg")
 # « Above 1 KB »: smaller files fit in one packet either way.
 MIN_BYTES = 1024
 GZIP_LEVEL = 9
-# Measured on the sample site (make publish, 183 files, 1.8 MB): quality 10 gives files
-# 10 % smaller than gzip -9 at 1.7 MB/s; quality 11 only 2 % smaller again at 0.6 MB/s.
-BROTLI_QUALITY = 10
+# Measured on a 300-report corpus (534 files, 9.8 MB; tests/bench/bench_compress.py, medians of 3):
+# quality 8 makes files 10 % smaller than gzip -9 in 1.8 times gzip's time; quality 9 is no
+# smaller and 39 times slower; 10 and 11 are 16 and 18 % smaller but 35 and 77 times slower:
+# minutes per publication on a large site, for a few hundred bytes per page.
+BROTLI_QUALITY = 8
 ENCODINGS = (".gz", ".br")
 # The folder the server marks `immutable` without a fingerprint in the names (pouls.conf).
 IMAGES = "images"
