@@ -30,9 +30,13 @@ from pelican.readers import ensure_metadata_list
 from pelican.urlwrappers import URLWrapper
 
 from french_typography.french_typography import typographer_for
+from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 
 logger = logging.getLogger(__name__)
+
+# Plugins whose work this one uses, and what for (checked when the build starts).
+NEEDS = {"french_typography": "the typography of établissement names"}
 
 DEFAULTS = {
     "HOSPITALS_PAGE_URL": "etablissement/{slug}/",
@@ -137,8 +141,9 @@ def region_names(reports):
 
 
 def validate_settings(pelican):
-    """Fail the build early, with the bad value quoted, when a setting is unusable."""
+    """Fail the build early, with the bad value quoted, when a setting or a plugin is missing."""
     HospitalsSettings.from_settings(pelican.settings)
+    require_plugins(pelican, "hospitals", NEEDS)
 
 
 def attach_hospitals(generator):
