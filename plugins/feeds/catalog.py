@@ -15,6 +15,7 @@ from .settings import (
     SITE_ATOM,
     SITE_JSON,
     SITE_RSS,
+    SUBSCRIBE_URL,
     FeedsSettings,
 )
 
@@ -34,6 +35,8 @@ class FeedCatalog:
     """Jinja global `feed_catalog`: the feeds a page links to, from settings and the page alone."""
 
     settings: FeedsSettings
+    # The « S’abonner » page every footer links to.
+    subscribe_url: str = SUBSCRIBE_URL
 
     @functools.cached_property
     def _site_links(self):

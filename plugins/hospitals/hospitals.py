@@ -146,6 +146,11 @@ def validate_settings(pelican):
     require_plugins(pelican, "hospitals", NEEDS)
 
 
+def add_hospitals_index_url(generator):
+    """Give every template `hospitals_index_url`, the address of the index of établissements."""
+    generator.env.globals["hospitals_index_url"] = HospitalsSettings.from_settings(generator.settings).index_url
+
+
 def attach_hospitals(generator):
     """Give every report its list of Hospital objects, one object per établissement."""
     options = HospitalsSettings.from_settings(generator.settings)
@@ -223,6 +228,9 @@ def write_hospital_pages(generator, writer):
 def register():
     # initialized: settings are final; an exception stops the build before any reading.
     signals.initialized.connect(validate_settings)
+    # generator_init: each generator has its own Jinja environment; the navigation of every
+    # page links to the index of établissements.
+    signals.generator_init.connect(add_hospitals_index_url)
     # pretaxonomy: every report is read; related articles and feeds, which run at
     # finalized or later, can rely on article.hospitals.
     signals.article_generator_pretaxonomy.connect(attach_hospitals)

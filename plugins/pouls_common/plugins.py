@@ -13,8 +13,13 @@ running with guesses (« it may not have run: read the raw front matter instead 
 """
 
 
-class PluginDependencyError(ValueError):
-    """PLUGINS lacks a plugin another one needs; the message names both and the fix."""
+class PluginDependencyError(SystemExit):
+    """PLUGINS lacks a plugin another one needs; the message names both and the fix.
+
+    A SystemExit, like feeds' BuildRefused: Pelican's command line prints any other
+    exception with a traceback, this one reaches the terminal as the message alone (exit
+    status 1). In-process callers (desk, tests) can still catch it.
+    """
 
 
 def loaded_plugin_names(pelican):

@@ -138,6 +138,11 @@ def validate_settings(pelican):
     SiteMapSettings.from_settings(pelican.settings)
 
 
+def add_site_map_url(generator):
+    """Give every template `site_map_url`, the address of the « Plan du site » page."""
+    generator.env.globals["site_map_url"] = SiteMapSettings.from_settings(generator.settings).url
+
+
 def add_site_map_generator(pelican):
     return SiteMapGenerator
 
@@ -145,6 +150,9 @@ def add_site_map_generator(pelican):
 def register():
     # initialized: settings are final; an exception stops the build before any reading.
     signals.initialized.connect(validate_settings)
+    # generator_init: each generator has its own Jinja environment; the footer of every page
+    # and the 404 page link to the site map.
+    signals.generator_init.connect(add_site_map_url)
     # get_generators: a generator writes after every generator has built its context,
     # so the page can list pages, rubriques, tags, authors and hospitals together.
     signals.get_generators.connect(add_site_map_generator)
