@@ -32,6 +32,7 @@ progress must not block today's publication.
 
 import difflib
 import fnmatch
+import functools
 import os
 import re
 import unicodedata
@@ -256,9 +257,14 @@ class CheckSettings:
             related_max=settings.get("RELATED_ARTICLES_MAX", 3),
         )
 
-    @property
+    @functools.cached_property
     def rubrique_labels(self):
         return dict(self.rubriques)
+
+    @functools.cached_property
+    def article_roots(self):
+        """The folders of ARTICLE_PATHS (as strings): a report directly in one is in no rubrique."""
+        return frozenset(str(self.content_root / path) for path in self.article_paths)
 
 
 # --------------------------------------------------------------------- results
@@ -381,18 +387,24 @@ class Source:
         found = self.fields.get(key)
         return found.line if found else default
 
-    @property
+    @functools.cached_property
+    def folder(self):
+        return self.path.parent
+
+    @functools.cached_property
     def rubrique(self):
-        return self.path.parent.name
+        return self.folder.name
 
     @property
     def source(self):
         """The file as the shared rules name it (related_articles.pins reads `report.source`)."""
         return self.display
 
+    @functools.cached_property
     def metadata(self):
         """The header as Pelican's Markdown reader gives it to plugins: lower-case keys, a
-        string per key, a list of strings for a key continued on several lines."""
+        string per key, a list of strings for a key continued on several lines. Read once
+        the header is (check_header), by the rules the plugins share."""
         values = {}
         for key, item in self.fields.items():
             lines = item.value.strip().split("\n")
@@ -625,7 +637,7 @@ def check_values(source, out, settings, now):
         source.built = False
     elif status:
         source.status = status
-    _open, problem = comments_open(source.metadata())
+    _open, problem = comments_open(source.metadata)
     if problem:
         value = source.value("comments")
         out.warning(source.line_of("comments"), "bad-comments", value=value, fix=_closest_value(value, COMMENTS_VALUES))
@@ -732,12 +744,12 @@ def check_plugin_rules(source, out, settings, size_cache):
     if source.kind != "article" or not source.built:
         return
     rubriques = settings.rubrique_labels
-    roots = [settings.content_root / p for p in settings.article_paths]
-    findings = folder_findings(source.rubrique, source.path.parent in roots, rubriques)
-    if source.path.parent not in roots:
+    at_root = str(source.folder) in settings.article_roots
+    findings = folder_findings(source.rubrique, at_root, rubriques)
+    if not at_root:
         findings += category_findings(source.value("category"), source.rubrique, rubriques)
     out.findings(findings)
-    media = read_media(source.metadata(), str(settings.content_root), settings.static_paths, size_cache)
+    media = read_media(source.metadata, str(settings.content_root), settings.static_paths, size_cache)
     out.findings(media.findings)
     source.image = media.image
     image = source.value("image")
@@ -757,6 +769,10 @@ def _body_lines_outside_code(body):
 
 def _is_blank(body):
     """True when the body renders nothing: blank lines, help lines, HTML comments."""
+    for _number, line in body:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("<!--") and not HELP_LINE_RE.match(line):
+            return False
     text = "\n".join(line for _number, line in body if not HELP_LINE_RE.match(line))
     return not re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()
 
@@ -767,7 +783,10 @@ def check_body(source, out, settings):
             source.body[0][0] if source.body else max((f.line for f in source.fields.values()), default=1),
             "body-empty",
         )
-    size = sum(len(text.encode("utf-8")) + 1 for _number, text in source.body)
+    # Characters first: a UTF-8 character is at most 4 bytes, so most bodies need no encoding.
+    size = sum(len(text) + 1 for _number, text in source.body)
+    if size * 4 > BODY_MAX_BYTES:
+        size = sum(len(text.encode("utf-8")) + 1 for _number, text in source.body)
     if size > BODY_MAX_BYTES:
         out.warning(source.body[0][0], "body-too-large", size=_megabytes(size), limit=_megabytes(BODY_MAX_BYTES))
     for number, text in _body_lines_outside_code(source.body):
@@ -923,7 +942,7 @@ def check_pins(articles, report, now, limit):
     targets = PinTargets(listable)
     unlisted = unlisted_names(source for source in built if not is_public(source, now))
     for source in built:
-        source.pins = parse_pins(source.metadata().get("related"))
+        source.pins = parse_pins(source.metadata.get("related"))
         _positions, findings = resolve_pins(source, targets, unlisted, limit)
         _Collector(report, source).findings(findings)
 
@@ -939,11 +958,13 @@ def check_feed_rules(articles, report, now, settings):
             out.findings(modified_findings(modified, now))
         for key, name in (("title", "Title"), ("summary", "Summary")):
             out.findings(control_findings(source.value(key), name, source.line_of(key)))
-        body = next(
-            ((n, t) for n, t in source.body if not HELP_LINE_RE.match(t) and control_findings(t, "the text")), None
-        )
-        if body is not None:
-            out.findings(control_findings(body[1], "the text", body[0]))
+        # One search over the text; the line is looked for only when there is something to show.
+        text = "\n".join(line for _number, line in source.body)
+        if control_findings(text, "the text"):
+            number = next((n for n, line in source.body
+                           if not HELP_LINE_RE.match(line) and control_findings(line, "the text")), None)
+            if number is not None:
+                out.findings(control_findings(text, "the text", number))
         if source.image:
             _mime, findings = image_type(unquote(source.image["src"]))
             out.findings(findings)

@@ -44,18 +44,8 @@ SHARED = {
     for rule in module.RULES
     if rule.log
 }
-LEVEL = {logging.ERROR: "error", logging.WARNING: "warning"}
 # Pelican names the link it cannot resolve, not the file holding it.
 UNRESOLVED_LINK = re.compile(r"Unable to find '(?P<target>[^']+)', skipping url replacement")
-
-
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
 
 
 def _content_files(site):
@@ -85,18 +75,12 @@ def verdicts(tmp_path_factory):
     results = {}
     for site in SITES:
         reset_pelican_state()
-        handler = Records()
-        root = logging.getLogger()
-        root.addHandler(handler)
-        try:
-            build_site("pelicanconf.py", content=site, output=tmp_path_factory.mktemp(site.name), quiet=True)
-        finally:
-            root.removeHandler(handler)
-            reset_pelican_state()
+        result = build_site("pelicanconf.py", content=site, output=tmp_path_factory.mktemp(site.name), quiet=True)
+        reset_pelican_state()
         files = _content_files(site)
         comments_root = site / load_settings(content=site).get("COMMENTS_PATH", "comments")
         built, unattributed, on_comments = set(), [], set()
-        for record in handler.records:
+        for record in result.records:
             named = _files_named(record, site, files)
             if not named:
                 unattributed.append(record.getMessage())

@@ -32,6 +32,7 @@ from pelican.urlwrappers import URLWrapper
 from french_typography.french_typography import typographer_for
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
+from pouls_common.settings import read_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -59,22 +60,14 @@ class HospitalsSettings:
 
     @classmethod
     def from_settings(cls, settings):
-        values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
-        for key, value in values.items():
-            if not isinstance(value, str) or not value.strip():
-                raise HospitalsSettingsError(
-                    f"hospitals: {key} is {value!r}; set it to a non-empty string like {DEFAULTS[key]!r} "
-                    "in pelicanconf.py"
-                )
-            if key.startswith("HOSPITALS_PAGE") and "{slug}" not in value:
+        for key in ("HOSPITALS_PAGE_URL", "HOSPITALS_PAGE_SAVE_AS"):
+            value = settings.get(key, DEFAULTS[key])
+            if isinstance(value, str) and value.strip() and "{slug}" not in value:
                 raise HospitalsSettingsError(
                     f"hospitals: {key} is {value!r}, which has no {{slug}}: every hospital would get "
                     f"the same address; use a pattern like {DEFAULTS[key]!r}"
                 )
-            if key.endswith("SAVE_AS") and not value.endswith(".html"):
-                raise HospitalsSettingsError(
-                    f"hospitals: {key} is {value!r}; it names a file and must end in .html, like {DEFAULTS[key]!r}"
-                )
+        values = read_addresses("hospitals", settings, DEFAULTS, HospitalsSettingsError)
         return cls(
             page_url=values["HOSPITALS_PAGE_URL"],
             page_save_as=values["HOSPITALS_PAGE_SAVE_AS"],
