@@ -43,8 +43,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-import dateutil.parser
-from pelican.utils import slugify
+from pelican.utils import get_date, slugify
 
 from article_meta.rules import read_media, repeats_standfirst
 from comments.comments import comments_open
@@ -55,7 +54,9 @@ from pouls_common.reports import is_public
 from pouls_common.rules import ERROR as RULE_ERROR
 from pouls_common.rules import french_spacing
 from related_articles.analysis import normalise_key
+from related_articles.config import read_settings as read_related_settings
 from related_articles.pins import PinTargets, parse_pins, resolve_pins, unlisted_names
+from rubriques.rubriques import validate_rubriques
 from rubriques.rules import category_findings, folder_findings
 
 ERROR = "erreur"
@@ -218,7 +219,11 @@ LABELS = {"title": ("le titre", "le"), "date": ("la date", "la"), "summary": ("l
 
 
 class DeskCheckSettingsError(ValueError):
-    """A DESK_CHECK_* setting has a value the checks cannot use."""
+    """A DESK_CHECK_* setting has a value the checks cannot use.
+
+    CheckSettings.from_settings also raises the plugins' own settings errors (all
+    ValueError) for RUBRIQUES and RELATED_ARTICLES_MAX, which the checks read too.
+    """
 
 
 @dataclass(frozen=True)
@@ -248,13 +253,14 @@ class CheckSettings:
             content_root=Path(settings["PATH"]),
             article_paths=tuple(settings.get("ARTICLE_PATHS", ["articles"])),
             page_paths=tuple(settings.get("PAGE_PATHS", ["pages"])),
-            rubriques=tuple(sorted(settings.get("RUBRIQUES", {}).items())),
+            # Validated by the plugins' own readers: a value the build refuses, make check refuses.
+            rubriques=tuple(sorted(validate_rubriques(settings.get("RUBRIQUES")).items())),
             ignore_files=tuple(settings.get("IGNORE_FILES", ())),
             timezone=settings.get("TIMEZONE", "Europe/Paris"),
             summary_max_length=limit,
             slug_substitutions=tuple(tuple(pair) for pair in settings.get("SLUG_REGEX_SUBSTITUTIONS", ())),
             static_paths=tuple(settings.get("STATIC_PATHS", ("images",))),
-            related_max=settings.get("RELATED_ARTICLES_MAX", 3),
+            related_max=read_related_settings(settings).max_items,
         )
 
     @functools.cached_property
@@ -470,10 +476,10 @@ def suggest_slug(text, substitutions):
 
 
 def read_date(value):
-    """The date of a `Date:` or `Modified:` value as Pelican reads it (dateutil), naive unless
-    the value gives an offset; ValueError or OverflowError when it is no date."""
-    default = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return dateutil.parser.parse(re.sub(" +", " ", value.replace("_", " ")), default=default)
+    """The date of a `Date:` or `Modified:` value as Pelican reads it (its own get_date, after
+    the reader's `_` → space), naive unless the value gives an offset; ValueError or
+    OverflowError when it is no date."""
+    return get_date(value.replace("_", " "))
 
 
 def parse_date(value, timezone):

@@ -361,15 +361,41 @@ def test_scheduled_report_is_listed_with_its_date(defects):
 
 
 def test_a_date_next_year_is_not_far(tmp_path):
+    report = _check_one(tmp_path, "Date: 2027-12-31 23:00")
+    assert report.problems == [] and len(report.scheduled) == 1
+
+
+def _check_one(tmp_path, header):
     site = tmp_path / "content"
     (site / "articles" / "urgences").mkdir(parents=True)
-    (site / "articles" / "urgences" / "l-an-prochain.md").write_text(
-        "Title: L’an prochain\nDate: 2027-12-31 23:00\nSummary: Un chapô.\n\nLe texte.\n", encoding="utf-8")
-    report = check_site(
+    (site / "articles" / "urgences" / "un-reportage.md").write_text(
+        f"Title: Un reportage\n{header}\nSummary: Un chapô.\n\nLe texte.\n", encoding="utf-8")
+    return check_site(
         CheckSettings.from_settings(read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(site)})),
         now=NOW,
     )
-    assert report.problems == [] and len(report.scheduled) == 1
+
+
+@pytest.mark.parametrize(
+    "value, read, meant",
+    [
+        ("03-04-2025", "le 4 mars 2025", "«~Date: 2025-04-03 00:00~» pour le 3 avril 2025"),
+        ("3.4.25 10:00", "le 4 mars 2025", "«~Date: 2025-04-03 10:00~» pour le 3 avril 2025"),
+        # Day-first without doubt for dateutil, but still not the house form.
+        ("25/04/2025", "le 25 avril 2025", "«~Date: 2025-04-25 00:00~» pour le 25 avril 2025"),
+        ("31/31/2025", "une date impossible", "«~Date: 2026-11-27 09:30~»."),
+    ],
+)
+def test_dates_written_day_or_month_first_are_errors_quoting_the_expected_form(tmp_path, value, read, meant):
+    report = _check_one(tmp_path, f"Date: {value}")
+    assert [(p.code, p.severity) for p in report.problems] == [("date-day-first", "erreur")]
+    message = report.problems[0].message
+    assert fr(f"le site lit {read}") in message and fr("«~AAAA-MM-JJ HH:MM~»") in message and fr(meant) in message
+
+
+@pytest.mark.parametrize("value", ["2025-04-03", "2025-04-03 10:00", "2025/04/03 10:00", "2025-04-03T10:00+02:00"])
+def test_year_first_dates_are_fine(tmp_path, value):
+    assert _check_one(tmp_path, f"Date: {value}").problems == []
 
 
 def test_every_file_is_checked_despite_the_broken_ones(defects):
@@ -421,6 +447,23 @@ def test_missing_content_folder_is_a_clear_message_not_a_traceback(tmp_path):
 def test_bad_summary_limit_setting_is_quoted():
     with pytest.raises(DeskCheckSettingsError, match=r"DESK_CHECK_SUMMARY_MAX_LENGTH is '300'; set it to a positive"):
         settings_for("check-clean", DESK_CHECK_SUMMARY_MAX_LENGTH="300")
+
+
+@pytest.mark.parametrize(
+    "override, quoted",
+    [
+        ("RUBRIQUES = ['urgences']", "rubriques: RUBRIQUES must be a non-empty dict of folder -> label, got ['urgences']"),
+        ("RELATED_ARTICLES_MAX = 'trois'", "related_articles: RELATED_ARTICLES_MAX is 'trois' in the settings"),
+    ],
+)
+def test_a_plugin_setting_the_build_refuses_make_check_refuses_too(tmp_path, override, quoted):
+    settings = tmp_path / "reglages.py"
+    settings.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n{override}\n",
+                        encoding="utf-8")
+    result = run_check("--content", "tests/sites/check-clean", "--settings", str(settings))
+    assert result.returncode == 2
+    assert result.stdout.startswith(quoted)
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_summary_limit_comes_from_the_setting():
