@@ -913,7 +913,11 @@ def check_file(path, kind, settings, report, now=None, size_cache=None):
         guess_text = ", sans doute du Windows-1252" if guess == "WINDOWS-1252" else ""
         out.error(line, "not-utf8", byte=byte, guess=guess_text, encoding=guess, path=source.display)
         return None
-    lines = text.splitlines()
+    # Lines as Python-Markdown cuts them: at line feeds only. str.splitlines() would also cut
+    # at form feeds, vertical tabs or U+2028, which Pelican keeps inside a line.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the end of the last line, not a line
     check_header(source, lines, out, settings)
     check_values(source, out, settings, now)
     check_required(source, out, settings)

@@ -398,6 +398,17 @@ def test_year_first_dates_are_fine(tmp_path, value):
     assert _check_one(tmp_path, f"Date: {value}").problems == []
 
 
+def test_control_characters_are_found_where_pelican_reads_them():
+    # Form feeds and vertical tabs stay inside a line for Python-Markdown (str.splitlines()
+    # would cut there): the header is read whole, and each field is named at its own line.
+    report = check_site(settings_for("feeds-controls"), now=NOW)
+    name = "feeds-controls/articles/hematologie/caracteres-controle.md"
+    assert report.for_file(name) == [fr(
+        f"{name}:{line}: avertissement~: caractère de contrôle invisible dans {field}~: les flux le retirent. "
+        "Supprimez-le du fichier (retapez la ligne dans votre éditeur)."
+    ) for line, field in ((1, "le titre"), (5, "le chapô"), (7, "le texte"))]
+
+
 def test_every_file_is_checked_despite_the_broken_ones(defects):
     checked = sorted(p.name for p in (SITES / "check-defects" / "articles").rglob("*.md"))
     assert defects.files == len(checked) == 68
