@@ -346,7 +346,7 @@ def test_paginated_page_is_its_own_canonical(site_once):
 
 
 def test_sample_reports_print_their_standfirst_once(sample_site):
-    from article_meta.article_meta import normalise_for_comparison
+    from article_meta.rules import normalise_for_comparison
 
     reports = [p for p in html_files(sample_site) if soup(p).select("main article.article")]
     assert len(reports) >= 16

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pelican import signals
 from pelican.generators import Generator
 
+from pouls_common.settings import read_addresses
+
 logger = logging.getLogger(__name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -48,19 +50,10 @@ class SiteMapSettings:
 
     @classmethod
     def from_settings(cls, settings):
-        url = settings.get("SITE_MAP_URL", DEFAULTS["SITE_MAP_URL"])
-        save_as = settings.get("SITE_MAP_SAVE_AS", DEFAULTS["SITE_MAP_SAVE_AS"])
+        pages = {key: DEFAULTS[key] for key in ("SITE_MAP_URL", "SITE_MAP_SAVE_AS")}
+        values = read_addresses("site_map", settings, pages, SiteMapSettingsError)
+        url, save_as = values["SITE_MAP_URL"], values["SITE_MAP_SAVE_AS"]
         xml_save_as = settings.get("SITE_MAP_XML_SAVE_AS", DEFAULTS["SITE_MAP_XML_SAVE_AS"])
-        for key, value in (("SITE_MAP_URL", url), ("SITE_MAP_SAVE_AS", save_as)):
-            if not isinstance(value, str) or not value.strip():
-                raise SiteMapSettingsError(
-                    f"site_map: {key} is {value!r}; set it to a non-empty string like {DEFAULTS[key]!r} in pelicanconf.py"
-                )
-        if not save_as.endswith(".html"):
-            raise SiteMapSettingsError(
-                f"site_map: SITE_MAP_SAVE_AS is {save_as!r}; it names a file and must end in .html, "
-                f"like {DEFAULTS['SITE_MAP_SAVE_AS']!r}"
-            )
         if xml_save_as is not None and (not isinstance(xml_save_as, str) or not xml_save_as.endswith(".xml")):
             raise SiteMapSettingsError(
                 f"site_map: SITE_MAP_XML_SAVE_AS is {xml_save_as!r}; set it to a file name ending in .xml "
@@ -138,6 +131,11 @@ def validate_settings(pelican):
     SiteMapSettings.from_settings(pelican.settings)
 
 
+def add_site_map_url(generator):
+    """Give every template `site_map_url`, the address of the « Plan du site » page."""
+    generator.env.globals["site_map_url"] = SiteMapSettings.from_settings(generator.settings).url
+
+
 def add_site_map_generator(pelican):
     return SiteMapGenerator
 
@@ -145,6 +143,9 @@ def add_site_map_generator(pelican):
 def register():
     # initialized: settings are final; an exception stops the build before any reading.
     signals.initialized.connect(validate_settings)
+    # generator_init: each generator has its own Jinja environment; the footer of every page
+    # and the 404 page link to the site map.
+    signals.generator_init.connect(add_site_map_url)
     # get_generators: a generator writes after every generator has built its context,
     # so the page can list pages, rubriques, tags, authors and hospitals together.
     signals.get_generators.connect(add_site_map_generator)
