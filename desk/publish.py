@@ -48,6 +48,13 @@ def builds_folder(link):
     return link.with_name(link.name + ".builds")
 
 
+def current_build(link):
+    """The build folder `output` points at, or None (the compression step compares with it)."""
+    if link.is_symlink():
+        return (link.parent / os.readlink(link)).resolve()
+    return None
+
+
 def remove_partial_builds(builds):
     """Delete what an interrupted (SIGKILL) publication left behind."""
     for leftover in sorted(builds.glob("*" + PARTIAL)):
