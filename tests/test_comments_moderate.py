@@ -6,7 +6,7 @@ import pytest
 
 from comments import store
 from comments.model import body_fingerprint, parse_comment
-from test_comments_support import moderate
+from comments_support import moderate
 
 SLUG = "greffe-a-domicile"
 
@@ -93,11 +93,15 @@ def test_approve_refuses_a_slug_that_would_leave_the_comments_folder(env, conten
     assert list(content.rglob("*.md")) == []
 
 
-def test_reject_deletes_the_pending_comment(env, content):
-    queue(env, "aaa111")
+def test_reject_keeps_the_row_as_rejected_without_its_address(env, content):
+    queue(env, "aaa111", email="anne@exemple.fr")
     result = moderate(env, "reject", "aaa111", content=content)
-    assert result.stdout == "Refusé et supprimé\u00a0: aaa111\n"
-    assert statuses(env) == {}
+    assert result.stdout == "Refusé\u00a0: aaa111\n"
+    assert statuses(env) == {"aaa111": "rejected"}
+    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
+        row = store.get_comment(conn, "aaa111")
+    assert row.email is None and row.decided_by.startswith("commande")
+    assert list(content.rglob("*.md")) == []
 
 
 def test_erase_removes_rows_and_files_and_keeps_replies_of_others(env, content):

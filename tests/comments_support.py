@@ -1,5 +1,6 @@
-"""Helpers shared by the comments tests (no test here): real servers on 127.0.0.1, an HTTP client
-that does not follow redirects, the two-step submission a browser makes."""
+"""Helpers shared by the comments tests (a support module: pytest collects no test here): real
+servers on 127.0.0.1, an HTTP client that does not follow redirects, the two-step submission a
+browser makes, the moderation command as a subprocess, a real SMTP server (aiosmtpd)."""
 
 import http.client
 import os
@@ -13,9 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-import waitress
-
-from comments.service import CommentService, ServiceConfig
+from comments.service import CommentService, ServiceConfig, create_server
 from pouls_common.paths import ROOT, python_path
 
 SECRET = "secret-for-tests-only-0123456789"
@@ -29,10 +28,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def service_env(db_path, index_path, **extra):
+def service_env(db_path, index_path, content=None, **extra):
+    """The environment of a test service: its own database, the index of a test build, the
+    comments written under `content` (never the repository's), no automatic publication."""
     env = {
         "POULS_COMMENTS_DB": str(db_path),
         "POULS_COMMENTS_SITE_INDEX": str(index_path),
+        "POULS_COMMENTS_CONTENT": str(content or Path(db_path).parent / "content"),
+        "POULS_COMMENTS_PUBLISH_COMMAND": "",
         "POULS_COMMENTS_SECRET": SECRET,
         "POULS_COMMENTS_MIN_SECONDS": "0",
         "POULS_COMMENTS_RATE_LIMIT": "1000",
@@ -53,11 +56,14 @@ class Running:
 
 
 @contextmanager
-def service_thread(env):
-    """The real WSGI app served by waitress in this process, on a free port."""
+def service_thread(env, workers=False, clock=None):
+    """The real WSGI app served by waitress in this process, on a free port; with `workers`, its
+    publisher and mailer threads run too (every 0.2 s)."""
+    port = free_port()
+    env = {"POULS_COMMENTS_PUBLIC_URL": f"http://127.0.0.1:{port}/commentaires", **env}
     config = ServiceConfig.from_env(env)
-    app = CommentService(config)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    app = CommentService(config, clock=clock) if clock else CommentService(config)
+    server = create_server(app, "127.0.0.1", port, threads=4)
     stop = threading.Event()
 
     def serve():
@@ -67,9 +73,12 @@ def service_thread(env):
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    if workers:
+        app.start_workers(interval=0.2)
     try:
         yield Running(server.effective_port, config, app)
     finally:
+        app.stop_workers()
         stop.set()
         thread.join(timeout=10)
         server.close()
@@ -79,7 +88,8 @@ def service_thread(env):
 def service_process(env, port=None, log_path=None):
     """`python -m comments.service`, the command `make comments-serve` runs, as a child process."""
     port = port or free_port()
-    full_env = python_path(os.environ | dict(POULS_COMMENTS_PORT=str(port), **env))
+    full_env = python_path(os.environ | {"POULS_COMMENTS_PUBLIC_URL": f"http://127.0.0.1:{port}/commentaires"}
+                           | dict(POULS_COMMENTS_PORT=str(port), **env))
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115  (the child process writes to it until it is stopped)
     process = subprocess.Popen([sys.executable, "-m", "comments.service"], env=full_env, stdout=log, stderr=log, cwd=ROOT)
     try:
@@ -143,13 +153,15 @@ def submit(url, fields, origin=SITE_ORIGIN):
     return post(url, dict(fields, token=token), origin=origin)
 
 
-def moderate(env, *args, content=None):
-    """Run `python -m comments.moderate` (what `make moderate` runs); returns the CompletedProcess."""
+def moderate(env, *args, content=None, stdin=None):
+    """Run `python -m comments.moderate` (what `make moderate` runs); returns the CompletedProcess.
+    No automatic publication unless `env` names a publish command."""
     argv = [sys.executable, "-m", "comments.moderate"]
     if content is not None:
         argv += ["--content", str(content)]
-    full_env = python_path(os.environ | env)
-    return subprocess.run(argv + list(args), env=full_env, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    full_env = python_path(os.environ | {"POULS_COMMENTS_PUBLISH_COMMAND": ""} | env)
+    return subprocess.run(argv + list(args), env=full_env, capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          input=stdin)
 
 
 def index_of(build_output):
