@@ -129,7 +129,11 @@ def request(method, url, fields=None, headers=None, body=None, timeout=30):
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         connection.request(method, path, body=body, headers=send_headers)
         response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode("utf-8")
+        headers = {}
+        for key, value in response.getheaders():
+            # Repeated headers (Set-Cookie) are joined, as HTTP allows for every other header.
+            headers[key.lower()] = f"{headers[key.lower()]}, {value}" if key.lower() in headers else value
+        return response.status, headers, response.read().decode("utf-8")
     finally:
         connection.close()
 
@@ -166,3 +170,87 @@ def moderate(env, *args, content=None, stdin=None):
 
 def index_of(build_output):
     return Path(build_output) / "donnees" / "commentaires.json"
+
+
+class DeskClient:
+    """A browser's view of the moderation desk over real HTTP: it keeps the cookies the service
+    sets (honouring Max-Age=0), sends an Origin with every POST, and reads tokens from pages."""
+
+    def __init__(self, running, origin=None):
+        self.base = running.url + "/moderation"
+        self.origin = origin or f"http://127.0.0.1:{running.port}"
+        self.cookies = {}
+        self.last = None
+
+    def _remember(self, headers):
+        raw = headers.get("set-cookie")
+        if raw:
+            # http.client joins several Set-Cookie headers with ", "; cookie values never hold one.
+            for cookie in raw.split(", "):
+                pair, _, attributes = cookie.partition(";")
+                name, _, value = pair.partition("=")
+                if "max-age=0" in attributes.lower():
+                    self.cookies.pop(name.strip(), None)
+                else:
+                    self.cookies[name.strip()] = value.strip()
+
+    def _cookie_header(self):
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+    def get(self, path, headers=None):
+        status, response_headers, text = request("GET", self.base + path, headers={**self._cookie_header(), **(headers or {})})
+        self._remember(response_headers)
+        self.last = text
+        return status, response_headers, text
+
+    def post(self, path, fields, origin="default", headers=None):
+        send = {**self._cookie_header(), **(headers or {})}
+        origin = self.origin if origin == "default" else origin
+        if origin:
+            send["Origin"] = origin
+        status, response_headers, text = request("POST", self.base + path, fields=fields, headers=send)
+        self._remember(response_headers)
+        self.last = text
+        return status, response_headers, text
+
+    def login(self, login, password):
+        self.get("/connexion")
+        token = re.search(r'name="jeton" value="([^"]+)"', self.last).group(1)
+        return self.post("/connexion", {"login": login, "password": password, "jeton": token})
+
+    def csrf(self, path="/"):
+        self.get(path)
+        match = re.search(r'name="csrf" value="([^"]+)"', self.last)
+        return match.group(1) if match else None
+
+    def act(self, fields, path="/decision"):
+        """POST a desk form with this session's token, as the page's own button would."""
+        return self.post(path, {"csrf": self.csrf(), **fields})
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields (port, inbox): inbox is the list of
+    (envelope recipients, parsed email.message.EmailMessage) it has received."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    inbox = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            inbox.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Collect(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+def smtp_env(port, **extra):
+    return {"POULS_SMTP_HOST": "127.0.0.1", "POULS_SMTP_PORT": str(port), "POULS_SMTP_FROM": "Pouls <commentaires@pouls.example.fr>",
+            **{key: str(value) for key, value in extra.items()}}

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote, urlsplit
@@ -50,6 +50,8 @@ class QueueItem:
 
 def age_of(ts, now):
     seconds = max(0, now - ts)
+    if seconds < 60:
+        return "à l’instant"
     if seconds < 3600:
         return f"il y a {int(seconds // 60)}\u00a0min"
     if seconds < 86400:
@@ -228,7 +230,7 @@ class Desk:
         if comment.parent_id:
             parent = store.get_comment(conn, comment.parent_id)
             name = parent.author if parent else self.published_author(row.article, comment.parent_id)
-            comment = type(comment)(**{**comment.__dict__, "in_reply_to": name or "un commentaire"})
+            comment = replace(comment, in_reply_to=name or "un commentaire")
         return comment, ""
 
     def published_author(self, article, comment_id):

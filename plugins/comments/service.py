@@ -462,7 +462,7 @@ class CommentService:
             return None, self.page(415, "message.html", title="Envoi illisible",
                                    message="Votre envoi n’a pas pu être lu. Utilisez le formulaire sous l’article.")
         try:
-            query = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=len(fields) * 2 + 200)
+            query = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=len(fields or ()) * 2 + 1000)
         except ValueError:
             return None, self.page(400, "message.html", title="Envoi illisible",
                                    message="Votre envoi n’a pas pu être lu. Utilisez le formulaire sous l’article.")
