@@ -35,8 +35,15 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = 15 * 60
 
 _hasher = PasswordHasher()
-# Verified when the login does not exist, so an unknown login takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_dummy_hash = []
+
+
+def _dummy():
+    """Verified when the login does not exist, so an unknown login takes as long as a wrong
+    password. Made on first use: hashing costs tenths of a second, which every command would pay."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy_hash[0]
 
 
 class AccountError(ValueError):
@@ -116,7 +123,7 @@ def authenticate(conn, login, password, ip_prefix, now):
     else:
         row = conn.execute("SELECT password_hash FROM moderators WHERE login = ?", (login,)).fetchone()
         try:
-            _hasher.verify(row[0] if row else _DUMMY_HASH, password[:PASSWORD_MAX])
+            _hasher.verify(row[0] if row else _dummy(), password[:PASSWORD_MAX])
             outcome = "ok" if row else "invalid"
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             outcome = "invalid"

@@ -36,7 +36,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import nh3
-from confusable_homoglyphs import categories, confusables
 from markupsafe import Markup
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -379,6 +378,9 @@ def reserved_name(name, reserved_names):
 
 def _latin_lookalike(char):
     """The Latin letter `char` imitates, from Unicode's confusables data, or the char itself."""
+    # Imported here: loading the data costs ~0.1 s, which builds and most commands never need.
+    from confusable_homoglyphs import categories, confusables
+
     if categories.alias(char) == "LATIN":
         return char
     for glyph in confusables.confusables_data.get(char, ()):
@@ -391,6 +393,8 @@ def lookalike_reasons(name, reserved_names):
     """Hold reasons for a name: it imitates a reserved name with letters of another script
     (Cyrillic « о » in « Rédaction »), or it mixes scripts. Unicode's confusables data comes
     from the confusable_homoglyphs package, never from a hand-made table."""
+    from confusable_homoglyphs import categories, confusables
+
     cleaned = clean_line(name)
     if not cleaned:
         return []
