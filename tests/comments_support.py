@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from comments import store
+from comments.model import body_fingerprint
 from comments.service import CommentService, ServiceConfig, create_server
 from pouls_common.paths import ROOT, python_path
 
@@ -254,3 +256,39 @@ def smtp_server():
 def smtp_env(port, **extra):
     return {"POULS_SMTP_HOST": "127.0.0.1", "POULS_SMTP_PORT": str(port), "POULS_SMTP_FROM": "Pouls <commentaires@pouls.example.fr>",
             **{key: str(value) for key, value in extra.items()}}
+
+
+# --- the moderation desk's tests -------------------------------------------------------------
+
+SLUG = "greffe-a-domicile"
+PASSWORD = "un mot de passe solide"
+
+
+class Clock:
+    """A clock the test moves forward (idle expiry, brute-force window, search window)."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self):
+        return self.now
+
+
+def queue(env, comment_id, author="Lectrice", body=None, email=None, parent=None, age=0.0, flags="",
+          ip_prefix="192.0.2.0/24", article=SLUG):
+    body = body or f"Commentaire {comment_id}."
+    row = store.Pending(comment_id, article, parent, author, email, None, body, body_fingerprint(article, body),
+                        ip_prefix, flags, "pending", time.time() - age)
+    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
+        assert store.insert_pending(conn, row, store.sender_key(author), store.Limits(rate_limit=10**6, sender_gap=0),
+                                    row.created_ts) == "stored"
+
+
+def rows(env):
+    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
+        return {row.id: row for row in store.list_comments(conn, None)}
+
+
+def audit(env):
+    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
+        return [(entry.actor, entry.action, entry.comment_id) for entry in reversed(store.audit_log(conn))]

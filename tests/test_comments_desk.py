@@ -3,91 +3,19 @@ files and real builds: accounts and sessions, the queue, decisions, search, news
 audit log, and the background publication's state."""
 
 import re
-import shutil
 import sys
 import time
 
-import pytest
 from bs4 import BeautifulSoup
 
 from comments import accounts, publisher, store
-from comments.model import body_fingerprint, parse_comment, serialise_comment
-from comments_support import DeskClient, index_of, moderate, service_env, service_thread
-from conftest import SITES
+from comments.model import parse_comment, serialise_comment
+from comments_support import PASSWORD, DeskClient, audit, moderate, queue, rows, service_thread
 from desk.build import build_site
 
+pytest_plugins = ("comments_desk_fixtures",)
+
 SLUG = "greffe-a-domicile"
-PASSWORD = "un mot de passe solide"
-
-
-class Clock:
-    """A clock the test moves forward (idle expiry, brute-force window, search window)."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return build_site("pelicanconf.py", content=SITES / "comments-basic", output=tmp_path_factory.mktemp("site"))
-
-
-@pytest.fixture
-def content(tmp_path):
-    target = tmp_path / "content"
-    shutil.copytree(SITES / "comments-basic", target)
-    return target
-
-
-@pytest.fixture
-def env(tmp_path, site, content):
-    env = service_env(tmp_path / "queue.sqlite3", index_of(site.output), content=content)
-    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
-        accounts.add_moderator(conn, "anne", PASSWORD, time.time())
-        accounts.add_moderator(conn, "bruno", PASSWORD, time.time())
-    return env
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def service(env, clock):
-    with service_thread(env, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-def desk(service):
-    client = DeskClient(service)
-    status, _, _ = client.login("anne", PASSWORD)
-    assert status == 303, client.last
-    return client
-
-
-def queue(env, comment_id, author="Lectrice", body=None, email=None, parent=None, age=0.0, flags="",
-          ip_prefix="192.0.2.0/24", article=SLUG):
-    body = body or f"Commentaire {comment_id}."
-    row = store.Pending(comment_id, article, parent, author, email, None, body, body_fingerprint(article, body),
-                        ip_prefix, flags, "pending", time.time() - age)
-    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
-        assert store.insert_pending(conn, row, store.sender_key(author), store.Limits(rate_limit=10**6, sender_gap=0),
-                                    row.created_ts) == "stored"
-
-
-def rows(env):
-    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
-        return {row.id: row for row in store.list_comments(conn, None)}
-
-
-def audit(env):
-    with store.opened(env["POULS_COMMENTS_DB"]) as conn:
-        return [(entry.actor, entry.action, entry.comment_id) for entry in reversed(store.audit_log(conn))]
 
 
 def html(text):
