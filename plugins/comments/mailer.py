@@ -33,7 +33,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 from . import store
-from .model import EMAIL_RE, LINE_BREAKS, clean_body, clean_line
+from .model import EMAIL_RE, LINE_BREAKS, clean_body, clean_line, name_key
 from .settings import CommentsSettingsError
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def erase_address(conn, secret, key, now):
 def _same_person(reply, parent):
     if reply.email and parent.email and reply.email.lower() == parent.email.lower():
         return True
-    return not reply.newsroom and reply.author_key == parent.author_key
+    return not reply.newsroom and name_key(reply.author) == name_key(parent.author)
 
 
 def queue_reply_notifications(conn, online_rows, now):
@@ -249,7 +249,6 @@ def reply_message(config, secret, public_url, site_url, site_name, entry, parent
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "fr"
     message.set_content(
         f"Bonjour {clean_line(parent.author)},\n\n"
         f"{who} a répondu à votre commentaire sur l’article «\u00a0{title}\u00a0» de {site_name}\u00a0:\n\n"
@@ -261,6 +260,7 @@ def reply_message(config, secret, public_url, site_url, site_name, entry, parent
         f"Ne plus recevoir ces messages\u00a0: {unsubscribe_url}\n"
         f"Effacer votre adresse et vos commentaires en attente\u00a0: {erase_url}\n"
     )
+    message["Content-Language"] = "fr"  # after set_content(), which clears every Content-* header
     return message
 
 

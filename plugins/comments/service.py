@@ -97,6 +97,16 @@ class ServiceConfig:
     retention_days: int = 30
     max_request_bytes: int = 100_000
 
+    def resolved_site_url(self):
+        """The site's address for links: POULS_COMMENTS_SITE_URL, else the build's SITEURL."""
+        if self.site_url:
+            return self.site_url
+        try:
+            data = json.loads(Path(self.site_index).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        return (data.get("siteurl") or "").rstrip("/") or (self.site.siteurl if self.site else "") or "http://127.0.0.1:8000"
+
     @classmethod
     def from_env(cls, environ=None):
         env = os.environ if environ is None else environ
