@@ -624,18 +624,15 @@ class FrenchErrorTask(ErrorTask):
     """waitress's own refusals (a body over its cap: 413, malformed requests: 400…) answered with
     the service's French page instead of waitress's English text, whatever the request's size."""
 
+    pouls_service = None  # set on the subclass create_server() makes (waitress tasks have a service() method)
+
     def execute(self):
-        app = self.channel.server.application
-        status, headers, body = app.server_refusal(getattr(self.request.error, "code", 500))
+        status, headers, body = self.pouls_service.server_refusal(getattr(self.request.error, "code", 500))
         self.status = status
         self.response_headers.extend(headers)
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
-
-
-class FrenchChannel(HTTPChannel):
-    error_task_class = FrenchErrorTask
 
 
 def create_server(app, host, port, threads=4, **options):
@@ -645,7 +642,9 @@ def create_server(app, host, port, threads=4, **options):
     # waitress refuses bodies over this size itself (413, now French): far above any comment.
     options.setdefault("max_request_body_size", max(4 * 1024 * 1024, app.config.max_request_bytes))
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="pouls-comments", **options)
-    server.channel_class = FrenchChannel
+    # waitress wraps the application in its own middleware: the task is told which service speaks.
+    task = type("ServiceErrorTask", (FrenchErrorTask,), {"pouls_service": app})
+    server.channel_class = type("ServiceChannel", (HTTPChannel,), {"error_task_class": task})
     return server
 
 

@@ -51,6 +51,7 @@ class CommentsSettings:
     content_root: Path = field(default=Path("content"), compare=False)
     output_root: Path = field(default=Path("output"), compare=False)
     siteurl: str = ""
+    index_override: Path | None = field(default=None, compare=False)  # POULS_COMMENTS_SITE_INDEX
 
     @property
     def comments_folder(self):
@@ -60,7 +61,7 @@ class CommentsSettings:
     @property
     def index_file(self):
         """Where the build writes the index of reports: OUTPUT_PATH / COMMENTS_INDEX_SAVE_AS."""
-        return Path(self.output_root) / self.index_save_as
+        return self.index_override or Path(self.output_root) / self.index_save_as
 
 
 def read_comments_settings(settings):
@@ -157,8 +158,5 @@ def with_overrides(site, content_root=None, index_file=None):
     if content_root is not None:
         values["content_root"] = Path(content_root)
     if index_file is not None:
-        index_file = Path(index_file)
-        # Keep index_save_as relative; the output root absorbs the rest of the path.
-        values["output_root"] = index_file.parent
-        values["index_save_as"] = index_file.name
+        values["index_override"] = Path(index_file)
     return replace(site, **values)
