@@ -62,7 +62,7 @@ def service_thread(env, workers=False, clock=None):
     """The real WSGI app served by waitress in this process, on a free port; with `workers`, its
     publisher and mailer threads run too (every 0.2 s)."""
     port = free_port()
-    env = {"POULS_COMMENTS_PUBLIC_URL": f"http://127.0.0.1:{port}/commentaires", **env}
+    env = {"POULS_COMMENTS_PUBLIC_URL": f"http://127.0.0.1:{port}/commentaires", **env, "POULS_COMMENTS_PORT": str(port)}
     config = ServiceConfig.from_env(env)
     app = CommentService(config, clock=clock) if clock else CommentService(config)
     server = create_server(app, "127.0.0.1", port, threads=4)

@@ -353,3 +353,12 @@ def test_pages_and_messages_are_french_with_french_typography(desk, env):
     queue(env, "aaa111")
     text = html(desk.get("/")[2]).get_text()
     assert not re.search(r"[^\u00a0\u202f][:;!?](\s|$)", text.replace("https:", "")), text
+
+
+def test_behind_a_public_address_the_desk_still_works_on_the_address_it_listens_on(env, clock):
+    """In development the browser talks to the service directly (http://127.0.0.1:8001) while the
+    public address is the site's: both are the desk's own origins; nothing else is."""
+    with service_thread({**env, "POULS_COMMENTS_PUBLIC_URL": "https://pouls.example.fr/commentaires"}, clock=clock) as running:
+        assert DeskClient(running).login("anne", PASSWORD)[0] == 303
+        assert DeskClient(running, origin="https://pouls.example.fr").login("anne", PASSWORD)[0] == 303
+        assert DeskClient(running, origin="http://127.0.0.1:8000").login("anne", PASSWORD)[0] == 403

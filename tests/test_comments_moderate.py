@@ -300,3 +300,34 @@ def test_a_settings_file_that_does_not_exist_is_named(env, tmp_path):
     result = moderate({**env, "POULS_COMMENTS_SETTINGS": str(tmp_path / "nulle-part.py")}, "approve", "aaa111")
     assert result.returncode == 1
     assert "nulle-part.py does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_with_git_commit_each_approved_and_erased_file_is_committed(env, content):
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=content, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    git("-c", "user.name=Test", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "start")
+    queue(env, "aaa111", email="anne@exemple.fr")
+    committing = {**env, "POULS_COMMENTS_GIT_COMMIT": "1"}
+    assert moderate(committing, "approve", "aaa111", content=content).returncode == 0
+    last = git("log", "-1", "--format=%s%n%an", "--name-status").splitlines()
+    assert last[0].startswith("Approve comment aaa111 on greffe-a-domicile (commande (")
+    assert last[-1] == f"A\tcomments/{SLUG}/aaa111.md"
+    assert moderate(committing, "erase", "--email", "anne@exemple.fr", content=content).returncode == 0
+    last = git("log", "-1", "--format=%s", "--name-status").splitlines()
+    assert last[0].startswith("Erase 1 comment file(s) at a commenter's request")
+    assert last[-1] == f"D\tcomments/{SLUG}/aaa111.md"
+    assert git("status", "--porcelain") == ""
+
+
+def test_without_git_commit_nothing_is_committed(env, content):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=content, check=True)
+    queue(env, "aaa111")
+    assert moderate(env, "approve", "aaa111", content=content).returncode == 0
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=content, capture_output=True, text=True).stdout
+    assert status == "?? comments/\n"

@@ -35,10 +35,6 @@ from .decisions import ModerationError
 from .model import clean_body, clean_line, describe_flag, split_flags
 from .settings import CommentsSettingsError, from_settings_file, with_overrides
 
-# Kept importable from here: tests and older scripts name them so.
-comment_path = decisions.comment_path
-approve = decisions.approve
-
 
 def comments_folder(option, environ):
     """The approved comments folder: PATH/COMMENTS_PATH, PATH from --content or POULS_COMMENTS_CONTENT."""

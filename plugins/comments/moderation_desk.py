@@ -102,15 +102,22 @@ class Desk:
 
         return Response(status, body, headers)
 
+    def desk_origins(self):
+        """The origins a desk page can have: the service's public address and, for a browser that
+        talks to the service directly (development), the address it listens on."""
+        origins = {"{0.scheme}://{0.netloc}".format(urlsplit(self.config.public_url))}
+        for host in {self.config.host, "localhost" if self.config.host == "127.0.0.1" else self.config.host}:
+            origins.add(f"http://{host}:{self.config.port}")
+        return origins
+
     def origin_ok(self, environ):
         """A desk POST must come from a page of the service itself (Origin, or Referer without it)."""
-        expected = "{0.scheme}://{0.netloc}".format(urlsplit(self.config.public_url))
         origin = environ.get("HTTP_ORIGIN")
         if origin is None:
             referer = environ.get("HTTP_REFERER") or ""
             parts = urlsplit(referer)
             origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else None
-        return origin is not None and origin.rstrip("/") == expected
+        return origin is not None and origin.rstrip("/") in self.desk_origins()
 
     def render(self, status, template, session=None, conn=None, **values):
         values.setdefault("desk", self.prefix)
