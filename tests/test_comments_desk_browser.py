@@ -162,12 +162,12 @@ def test_the_whole_desk_works_from_the_keyboard(stack):
         page.keyboard.type("anne")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert page.locator("h1").inner_text().startswith("Commentaires en attente")
         focus_by_tab(page, "button[value='approve:kbd001']")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "Approuvé\u00a0: kbd001" in page.locator(".desk-flash").inner_text()
         focus_by_tab(page, "#choix-kbd002")
         page.keyboard.press("Space")
@@ -176,16 +176,16 @@ def test_the_whole_desk_works_from_the_keyboard(stack):
             page.keyboard.press("Shift+Tab")
             if page.evaluate("document.activeElement.value") == "reject-selected":
                 break
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "Refusé\u00a0: kbd002" in page.locator(".desk-flash").inner_text()
         focus_by_tab(page, "a[href$='/journal']")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert page.locator("h1").inner_text() == "Journal des décisions"
         focus_by_tab(page, ".desk-logout button")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "Vous êtes déconnecté." in page.locator("main").inner_text()
     with store.opened(stack.env["POULS_COMMENTS_DB"]) as conn:
         statuses = {row.id: row.status for row in store.list_comments(conn, None)}
