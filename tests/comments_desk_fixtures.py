@@ -3,13 +3,12 @@
 Loaded by test_comments_desk.py and test_comments_desk_hostile.py with `pytest_plugins`.
 """
 
-import shutil
 import time
 
 import pytest
 
 from comments import accounts, store
-from comments_support import PASSWORD, Clock, DeskClient, index_of, service_env, service_thread
+from comments_support import PASSWORD, Clock, DeskClient, copy_site, index_of, service_env, service_thread
 from conftest import SITES
 from desk.build import build_site
 
@@ -21,9 +20,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def content(tmp_path):
-    target = tmp_path / "content"
-    shutil.copytree(SITES / "comments-basic", target)
-    return target
+    return copy_site(tmp_path)
 
 
 @pytest.fixture

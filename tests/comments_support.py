@@ -170,6 +170,15 @@ def moderate(env, *args, content=None, stdin=None):
                           input=stdin)
 
 
+def copy_site(tmp_path, scenario="comments-basic"):
+    """A copy of a fixture site a test may write comments into."""
+    import shutil
+
+    target = tmp_path / "content"
+    shutil.copytree(Path(__file__).parent / "sites" / scenario, target)
+    return target
+
+
 def index_of(build_output):
     return Path(build_output) / "donnees" / "commentaires.json"
 

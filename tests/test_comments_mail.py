@@ -6,7 +6,6 @@ Each test parses what the server received: subject, body, links, headers, recipi
 """
 
 import re
-import shutil
 import time
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from comments import decisions, mailer, store
 from comments.publisher import record_online
 from comments.service import ServiceConfig
 from comments_support import (
+    copy_site,
     free_port,
     index_of,
     queue,
@@ -25,15 +25,12 @@ from comments_support import (
     smtp_env,
     smtp_server,
 )
-from conftest import SITES
 from desk.build import build_site
 
 
 @pytest.fixture
 def content(tmp_path):
-    target = tmp_path / "content"
-    shutil.copytree(SITES / "comments-basic", target)
-    return target
+    return copy_site(tmp_path)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from . import store
 from .model import EMAIL_RE, LINE_BREAKS, clean_body, clean_line, name_key
-from .settings import CommentsSettingsError
+from .settings import CommentsSettingsError, env_number
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +72,7 @@ class MailConfig:
         starttls = flag in ("1", "yes", "oui", "true")
 
         def number(name, default, kind=float, minimum=0):
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise CommentsSettingsError(f"{name}={raw!r} is not a number; set it like {name}={default}") from None
-            if value < minimum:
-                raise CommentsSettingsError(f"{name}={raw!r} must be at least {minimum}")
-            return value
+            return env_number(env, name, default, kind, minimum)
 
         sender = (env.get("POULS_SMTP_FROM") or "").strip() or None
         if host and not sender:

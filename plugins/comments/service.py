@@ -52,7 +52,7 @@ from theme_assets.theme_assets import static_url_for
 
 from . import mailer, publisher, store
 from .model import body_fingerprint, hold_reasons, join_flags, render_body, truncate_ip, validate_submission
-from .settings import CommentsSettingsError, from_settings_file, with_overrides
+from .settings import CommentsSettingsError, env_number, from_settings_file, with_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -97,31 +97,25 @@ class ServiceConfig:
     retention_days: int = 30
     max_request_bytes: int = 100_000
 
-    def resolved_site_url(self):
-        """The site's address for links: POULS_COMMENTS_SITE_URL, else the build's SITEURL."""
+    def resolved_site_url(self, index_data=None):
+        """The site's address for links: POULS_COMMENTS_SITE_URL, else the build's SITEURL (from the
+        index, read here unless `index_data` is given), else the settings' SITEURL."""
         if self.site_url:
             return self.site_url
-        try:
-            data = json.loads(Path(self.site_index).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        return (data.get("siteurl") or "").rstrip("/") or (self.site.siteurl if self.site else "") or "http://127.0.0.1:8000"
+        if index_data is None:
+            try:
+                index_data = json.loads(Path(self.site_index).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                index_data = {}
+        return ((index_data.get("siteurl") or "").rstrip("/") or (self.site.siteurl if self.site else "")
+                or "http://127.0.0.1:8000")
 
     @classmethod
     def from_env(cls, environ=None):
         env = os.environ if environ is None else environ
 
         def number(name, default, kind=float, minimum=0):
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{name}={raw!r} is not a number; set it like {name}={default}") from None
-            if value < minimum:
-                raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
-            return value
+            return env_number(env, name, default, kind, minimum)
 
         secret = env.get("POULS_COMMENTS_SECRET", "")
         if secret and len(secret) < 16:
@@ -358,9 +352,7 @@ class CommentService:
         ).replace("  ", " ")
 
     def site_url(self):
-        data = self.index.current() or {}
-        return (self.config.site_url or (data.get("siteurl") or "").rstrip("/")
-                or (self.config.site.siteurl if self.config.site else "") or "http://127.0.0.1:8000")
+        return self.config.resolved_site_url(self.index.current() or {})
 
     def reserved_names(self):
         """The newsroom's names: the setting's list and the site's authors (from the build's index)."""

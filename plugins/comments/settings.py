@@ -120,6 +120,20 @@ def read_comments_settings(settings):
     return CommentsSettings(**values), problems
 
 
+def env_number(env, name, default, kind=float, minimum=0):
+    """A number from the environment, `default` when unset; a bad value raises naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise CommentsSettingsError(f"{name}={raw!r} is not a number; set it like {name}={default}") from None
+    if value < minimum:
+        raise CommentsSettingsError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
 def settings_file(environ=None):
     """The Pelican settings file the service and the moderation command read."""
     from pouls_common.paths import ROOT
