@@ -41,9 +41,11 @@ class ExplainError(Exception):
     """A problem the editor can fix; printed without a traceback."""
 
 
-def read_articles(settings_file, content=None):
+def read_articles(settings_file, content=None, overrides=None):
     """Every article of the site, read by Pelican with its plugins, without writing anything."""
-    override = {"PATH": str(Path(content).resolve())} if content else {}
+    override = dict(overrides or {})
+    if content:
+        override["PATH"] = str(Path(content).resolve())
     settings = read_pelican_settings(str(settings_file), override=override)
     pelican = Pelican(settings)
     context = settings.copy()
