@@ -134,6 +134,36 @@ def test_two_builds_give_the_same_blocks(build, tmp_path):
     assert blocks_first == blocks(second.output)
 
 
+# tests/sites/related-mixed/: every folder (a genre, declared as a rubrique) holds one report
+# of each subject, tags are partly generic and the two hospitals serve every subject.
+# The subjects are kept here, outside the reports.
+MIXED_RUBRIQUES = {"reportage": "Reportage", "portrait": "Portrait", "entretien": "Entretien",
+                   "decryptage": "Décryptage"}
+MIXED_SUBJECTS = {
+    "childhood asthma": ["asthme-ecole-crises-nuit", "asthme-pneumopediatre-education",
+                         "asthme-pollution-bronches", "asthme-corticoides-inhales"],
+    "dialysis": ["dialyse-nuit-centre", "dialyse-infirmiere-domicile", "dialyse-greffe-rein",
+                 "dialyse-cout-insuffisance-renale"],
+    "stroke": ["avc-thrombectomie-nuit", "avc-neurologue-garde", "avc-reeducation-aphasie",
+               "avc-signes-alerte"],
+    "colorectal screening": ["colon-depistage-test-pharmacie", "colon-gastro-enterologue",
+                             "colon-participation-faible", "colon-coloscopie-comprendre"],
+}
+
+
+def test_each_report_lists_its_subject_when_every_rubrique_mixes_subjects(build):
+    result = build("related-mixed", overrides={"RUBRIQUES": MIXED_RUBRIQUES})
+    assert result.ok, result.errors
+    pages = {page.parent.name: page for page in result.output.glob("*/*/index.html")}
+    folder = {slug: page.parent.parent.name for slug, page in pages.items()}
+    for subject, slugs in MIXED_SUBJECTS.items():
+        # The fixture is what it says: the subject's reports sit in four different rubriques.
+        assert sorted(folder[slug] for slug in slugs) == sorted(MIXED_RUBRIQUES), subject
+        for slug in slugs:
+            listed = [href.strip("/").split("/")[-1] for href in related_hrefs(pages[slug])]
+            assert sorted(listed) == sorted(set(slugs) - {slug}), (subject, slug, listed)
+
+
 def test_sample_haematology_report_shows_haematology_and_oncology_neighbours(sample_site):
     page = sample_site.output / "hematologie/hematologues-ouest-visioconference/index.html"
     hrefs = related_hrefs(page)
