@@ -365,7 +365,10 @@ def test_explain_rows_add_up_to_the_ranking_score():
     for row in rows:
         assert row["words"] + row["neighbours"] == pytest.approx(row["text"], abs=1e-9)
         assert sum(row[signal] for signal in signals) == pytest.approx(row["score"], abs=1e-8)
-        assert sum(row["share"].values()) == pytest.approx(1.0, abs=1e-6)
+        shares = row["share"]
+        assert shares["words"] + shares["neighbours"] == pytest.approx(shares["text"], abs=1e-9)
+        assert shares["text"] + sum(shares[signal] for signal in signals[2:]) == pytest.approx(1.0)
+        assert row["cosine"] > 0
     lymphome = next(row for row in rows if row["slug"] == "lymphome")
     assert lymphome["hospitals"] > 0 and lymphome["region"] > 0 and lymphome["rubrique"] == 0
     assert lymphome["words"] > 0

@@ -113,7 +113,7 @@ def test_a_bad_setting_stops_the_build_before_anything_is_written(build, tmp_pat
         build("related-basic", overrides={"RELATED_ARTICLES_WEIGHTS": {"texte": 1}})
     assert str(error.value) == (
         "related_articles: RELATED_ARTICLES_WEIGHTS has an unknown signal 'texte'; "
-        "use only text, tags, hospitals, region, rubrique, neighbours"
+        "use only tags, hospitals, region, rubrique, recency"
     )
     output = tmp_path / "output-related-basic"
     assert not output.exists() or not any(output.iterdir())
@@ -187,14 +187,22 @@ def test_explain_prints_the_block_and_the_scores_by_signal():
     assert lines[0].startswith("« Leucémies")
     block = lines[lines.index("Bloc « Sur le même sujet » :") + 1:][:3]
     assert block[0].startswith("  1. myelome-hopital-de-jour — ")
+    assert any("fait au plus 10 % du score" in line for line in lines)
     header = next(line for line in lines if line.strip().startswith("reportage"))
-    for label in ("texte", "étiq.", "étab.", "région", "rubr.", "récence", "voisins", "score"):
+    labels = ("score", "texte", "mots", "texte %", "étiq.", "étab.", "région", "rubr.", "récence")
+    for label in labels:
         assert label in header
     rows = lines[lines.index(header) + 1:]
     assert rows[0].split()[0] == "myelome-hopital-de-jour"
     assert len(rows) >= 2
-    assert all(len(row.split()) == 9 for row in rows)
+    assert all(len(row.split()) == 10 for row in rows)
     assert all("," in cell and "." not in cell for row in rows for cell in row.split()[1:])
+    for row in rows:
+        score, text, _words, *shares = (float(cell.replace(",", ".")) for cell in row.split()[1:])
+        # Shares of the score add up to 100 %, the text's at least 90 %.
+        assert sum(shares) == pytest.approx(100, abs=0.5)
+        assert shares[0] >= 90 - 0.05
+        assert score >= text
 
 
 def test_explain_an_unknown_slug_says_what_a_slug_is():

@@ -611,9 +611,10 @@ class RelatedIndex:
     def explain(self, i=None, report=None, limit=10):
         """Candidates of one report with their score broken down by signal, best first.
 
-        Each row: `words` and `neighbours` (the text score: direct word overlap, and what
-        the neighbour stage added), one entry per non-text signal, `text`, `score` (their
-        sum) and `share`, each signal's part of the score from 0 to 1.
+        Each row: `cosine` (the word score before the neighbour stage), `text` and its two
+        parts `words` (what the word score still weighs after the neighbour stage) and
+        `neighbours` (the rest), one entry per non-text signal, `score` (text + the
+        non-text entries) and `share`, each one's part of the score from 0 to 1.
         """
         if not self.reports:
             return []
@@ -635,6 +636,7 @@ class RelatedIndex:
                 "position": j,
                 "slug": self.reports[j].slug,
                 "title": self.reports[j].title,
+                "cosine": direct.get(j, 0.0),
                 "text": text,
                 "words": lexical,
                 "neighbours": text - lexical,
@@ -642,7 +644,8 @@ class RelatedIndex:
                 "score": score,
             }
             entry["share"] = {
-                key: (entry[key] / score if score else 0.0) for key in ("words", "neighbours", *SIGNALS)
+                key: (entry[key] / score if score else 0.0)
+                for key in ("text", "words", "neighbours", *SIGNALS)
             }
             rows.append(entry)
         return rows
