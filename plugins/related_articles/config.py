@@ -45,7 +45,7 @@ class RelatedSettings:
     # many reports sharing a feature are looked at. They bound the work per report, so
     # the whole computation grows linearly with the number of reports.
     terms_per_report: int = 300
-    candidates_per_term: int = 100
+    candidates_per_term: int = 60
     extra_stop_words: tuple = ()
     # Shared-neighbour stage: how many best candidates make a report's neighbourhood.
     neighbours: int = 5

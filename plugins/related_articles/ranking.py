@@ -76,7 +76,7 @@ PRECISION = 9
 # Rows per sparse product: bounds the memory of one step whatever the size of the site.
 BLOCK = 500
 # Reports per block when the vectors are built.
-BUILD_BLOCK = 1000
+BUILD_BLOCK = 2500
 
 
 @dataclass(frozen=True)
@@ -371,16 +371,15 @@ class RelatedIndex:
         # (all of them when several weigh the same at the cut), kept up to date block
         # after block.
         cap = self.settings.candidates_per_term
-        queries = []
-        postings = sparse.csr_matrix((width, 0), dtype=np.float32)
+        queries, postings = [], []
         for start in range(0, n, BUILD_BLOCK):
             vectors = self._weigh((words[start:start + BUILD_BLOCK] @ self._mapping).tocsr())
             queries.append(_cut_rows(vectors, self.settings.terms_per_report))
-            best = _cut_rows(vectors.T.tocsr(), cap)
+            # Each block's best reports per feature: together they hold the site's best.
+            postings.append(_cut_rows(vectors.T.tocsr(), cap))
             del vectors
-            postings = _cut_rows(sparse.hstack([postings, best], format="csr"), cap)
-            del best
-        self.postings = postings
+        self.postings = _cut_rows(sparse.hstack(postings, format="csr"), cap) if postings else (
+            sparse.csr_matrix((width, 0), dtype=np.float32))
         self._queries = sparse.vstack(queries, format="csr") if queries else (
             sparse.csr_matrix((0, width), dtype=np.float32))
 
