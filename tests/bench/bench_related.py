@@ -22,6 +22,11 @@ session, so both see the same machine load; medians of `--runs` runs are printed
 side, with the growth from the smallest to the largest size and the budget (3 s and
 300 MB more at 10 000 reports) checked on each corpus.
 
+The plugin as it landed before this round (commit 85ac5fc, read with git show) runs beside
+them: it is the reference of the first budget figures (1.92 s and 42 MB at 10 000 reports on
+the synthetic corpus, measured on a quiet machine), so its ratio to ours carries over when
+the machine is busy.
+
 `--with-sklearn` adds the other engine issue 3 considered, a plain scikit-learn sparse
 TF-IDF (requirements-bench.txt only) with the plugin's French analysis, cosine by sparse
 products 500 rows at a time and a top 3 per row with argpartition; its imports count too.
@@ -211,12 +216,54 @@ def sklearn_tfidf(fields, limit=3, block=500):
     return related
 
 
-METHODS = {"related_articles": related_articles, "tags-only": tags_only}
+# The plugin as it landed before round 2 (issue 9): the reference of the budget figures.
+LANDED = "85ac5fc"
+
+
+def import_landed(commit=LANDED):
+    """The ranking module of related_articles at `commit`, read with git show (no checkout)."""
+    import importlib.util
+    import subprocess
+    import types
+
+    package = f"related_articles_{commit}"
+    if f"{package}.ranking" in sys.modules:
+        return sys.modules[f"{package}.ranking"]
+    module = types.ModuleType(package)
+    module.__path__ = []
+    sys.modules[package] = module
+    for name in ("config", "analysis", "ranking"):
+        source = subprocess.run(
+            ["git", "show", f"{commit}:plugins/related_articles/{name}.py"],
+            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        code = types.ModuleType(f"{package}.{name}")
+        code.__package__ = package
+        code.__spec__ = importlib.util.spec_from_loader(code.__name__, loader=None)
+        # The stop words file is found next to __file__: the current one is the same list.
+        code.__file__ = str(ROOT / "plugins" / "related_articles" / f"{name}.py")
+        sys.modules[code.__name__] = code
+        exec(compile(source, code.__file__, "exec"), code.__dict__)
+    return sys.modules[f"{package}.ranking"]
+
+
+def landed(fields):
+    ranking = import_landed()
+    reports = [ranking.Report(**report) for report in fields]
+    lists, _others, _notices = ranking.compute_related(reports)
+    return [[reports[j].slug for j in positions] for positions in lists]
+
+
+METHODS = {"related_articles": related_articles, "tags-only": tags_only,
+           f"landed ({LANDED})": landed}
 OPTIONAL = {"scikit-learn TF-IDF": sklearn_tfidf}
 
 
 def worker(method, root):
     fields = read_corpus(root)
+    if method.startswith("landed"):
+        # Reading the old code with git show is not the old plugin's cost (it needed only
+        # PyStemmer, loaded by the build anyway): done before the clock.
+        import_landed()
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
@@ -286,6 +333,11 @@ def main(argv=None):
                             f"reports (×{large / small:.0f} reports)")
         if (BUDGET_SIZE, "related_articles") in medians:
             m = medians[BUDGET_SIZE, "related_articles"]
+            reference = medians[BUDGET_SIZE, f"landed ({LANDED})"]
+            verdicts.append(
+                f"{corpus}: at {BUDGET_SIZE} reports related_articles takes "
+                f"{m['seconds'] / reference['seconds']:.2f}× the time of the plugin as landed "
+                f"({m['cpu'] / reference['cpu']:.2f}× its CPU time)")
             within = m["seconds"] <= BUDGET_SECONDS and m["peak_mb"] <= BUDGET_MB
             verdicts.append(
                 f"{corpus}: at {BUDGET_SIZE} reports {m['seconds']:.2f} s ({m['cpu']:.2f} s CPU) and "

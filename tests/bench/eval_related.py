@@ -29,7 +29,6 @@ on in round 1, and which are held out.
 import argparse
 import math
 import re
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -45,6 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "plugins"), str(HERE)]
 
 from bs4 import BeautifulSoup
 
+from bench_related import LANDED, import_landed
 from desk.build import build_site, reset_pelican_state
 from pouls_common.reports import every_report, is_public
 from related_articles import ranking
@@ -62,8 +62,6 @@ SETS = {
     "genres": "held out",
     "long": "held out",
 }
-# The plugin as it landed before this evaluation existed, for the record.
-LANDED = "85ac5fc"
 
 
 @dataclass
@@ -181,25 +179,7 @@ def tags_only(reports, limit=K):
 
 def landed(reports):
     """The related_articles plugin as it landed (commit LANDED), read from git history."""
-    import importlib.util
-    import types
-
-    package = types.ModuleType("related_articles_landed")
-    package.__path__ = []
-    sys.modules["related_articles_landed"] = package
-    for module in ("config", "analysis", "ranking"):
-        source = subprocess.run(
-            ["git", "show", f"{LANDED}:plugins/related_articles/{module}.py"],
-            cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        name = f"related_articles_landed.{module}"
-        spec = importlib.util.spec_from_loader(name, loader=None)
-        code = types.ModuleType(name)
-        code.__package__ = "related_articles_landed"
-        code.__spec__ = spec
-        code.__file__ = str(ROOT / "plugins/related_articles" / f"{module}.py")
-        sys.modules[name] = code
-        exec(compile(source, code.__file__, "exec"), code.__dict__)
-    ranking = sys.modules["related_articles_landed.ranking"]
+    ranking = import_landed(LANDED)
     old = [ranking.Report(**{key: getattr(report, key) for key in ranking.Report.__dataclass_fields__})
            for report in reports]
     lists, _others, _notices = ranking.compute_related(old)
