@@ -2,13 +2,14 @@
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 from types import MappingProxyType, SimpleNamespace
 
 import numpy
 import pytest
 
 from pouls_common.reports import is_public
-from related_articles.analysis import Analyzer, fold, normalise_key
+from related_articles.analysis import Analyzer, fold, fragments, normalise_key
 from related_articles.config import RelatedArticlesSettingsError, RelatedSettings, read_settings
 from related_articles.ranking import (
     CONTEXT_MAX,
@@ -71,6 +72,15 @@ def test_singular_and_plural_share_a_stem():
 def test_extra_stop_words_from_the_settings_are_ignored():
     analyzer = Analyzer(extra_stop_words=["Reportage"])
     assert analyzer.stems("Reportage : la greffe") == {"greff": 1}
+
+
+def test_derived_words_that_the_stemmer_keeps_apart_share_fragments():
+    analyzer = Analyzer()
+    (epilepsy,) = analyzer.stems("épilepsie")
+    (epileptic,) = analyzer.stems("épileptique")
+    assert epilepsy != epileptic
+    assert set(fragments(epilepsy)) & set(fragments(epileptic))
+    assert fragments("peau") == ()
 
 
 def test_labels_typed_differently_share_a_key():
@@ -255,7 +265,7 @@ def test_non_text_signals_never_make_more_than_their_share_of_a_score():
             assert context <= CONTEXT_SHARE * row["score"] + 1e-9
             assert row["score"] <= row["text"] * (1 + CONTEXT_MAX) + 1e-9
             checked += context > 0
-        for better, worse in zip(rows, rows[1:]):
+        for better, worse in pairwise(rows):
             assert better["text"] * (1 + CONTEXT_MAX) >= worse["text"] - 1e-9
     assert checked > 100
 
@@ -328,6 +338,23 @@ def test_a_small_rubrique_is_completed_from_the_rest_of_the_site():
     lists, _others, _notices = compute_related(reports)
     assert slugs(reports, lists[0])[0] == "urgences-seul"
     assert len(lists[0]) == 3
+
+
+def test_drafts_never_change_the_lists_of_published_reports():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, day=1),
+        report("lymphome", "cancerologie", text=LYMPHOMA, day=2),
+        report("brulure", "brules", text=BURNS, day=3),
+        report("arret", "urgences", text=CARDIAC, day=4),
+        report("naissance", "femme-enfant", text=MATERNITY, day=5),
+    ]
+    drafts = [report("brouillon-leucemie", text=LEUKAEMIA + " " + LYMPHOMA, day=6),
+              report("brouillon-brulure", "brules", text=BURNS, day=7)]
+    alone, _none, _notices = compute_related(reports)
+    with_drafts, for_drafts, _notices = compute_related(reports, drafts)
+    assert alone == with_drafts
+    assert slugs(reports, for_drafts[0])[:2] in (["leucemie", "lymphome"], ["lymphome", "leucemie"])
+    assert slugs(reports, for_drafts[1])[0] == "brulure"
 
 
 def test_max_zero_switches_the_block_off():
