@@ -357,6 +357,23 @@ def test_drafts_never_change_the_lists_of_published_reports():
     assert slugs(reports, for_drafts[1])[0] == "brulure"
 
 
+def test_a_draft_is_explained_like_a_published_report():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, day=1),
+        report("lymphome", "cancerologie", text=LYMPHOMA, day=2),
+        report("brulure", "brules", text=BURNS, day=3),
+    ]
+    draft = report("brouillon", text=LEUKAEMIA, tags=("leucémie",), day=6)
+    index = RelatedIndex(reports)
+    rows = index.explain(report=draft)
+    assert rows[0]["slug"] == "leucemie"
+    assert rows[0]["cosine"] == pytest.approx(1.0, abs=1e-6)
+    for row in rows:
+        assert row["text"] + sum(row[s] for s in ("tags", "hospitals", "region", "rubrique", "recency")) \
+            == pytest.approx(row["score"], abs=1e-8)
+    assert slugs(reports, index.related_for(draft))[0] == "leucemie"
+
+
 def test_max_zero_switches_the_block_off():
     reports = [report("a", text=LEUKAEMIA), report("b", text=LEUKAEMIA, day=2)]
     lists, _others, _notices = compute_related(reports, settings=RelatedSettings(max_items=0))
