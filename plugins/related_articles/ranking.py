@@ -13,7 +13,7 @@ The text decides; the other signals only nudge. A candidate's score is
 
 so tags, hospitals, region, rubrique and recency together make at most CONTEXT_SHARE
 (10 %) of any score: they break near-ties, and a candidate whose text score is more than
-about 11 % below another's can never pass it. The threshold RELATED_ARTICLES_MIN_SCORE is
+10 % below another's can never pass it. The threshold RELATED_ARTICLES_MIN_SCORE is
 applied to the text score alone.
 
 The text score, in three steps (every constant below was chosen on the labelled set
