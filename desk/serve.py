@@ -31,8 +31,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from desk.build import ROOT
+from desk.build import ROOT, load_settings
 from desk.preview import page_file
+from desk.search_index import PreviewSearchIndex
 from pouls_common.paths import python_path
 
 EVENTS_PATH = "/_desk/events"
@@ -162,6 +163,8 @@ class Builder:
         self._process = None
         self._lock = threading.Lock()
         self.drafts = []
+        # Search: re-indexed in the background after each full build (desk/search_index.py).
+        self.search_index = PreviewSearchIndex(self.output, load_settings(settings), self.stream)
 
     def run(self, pages=()):
         """One build (only `pages` when given); returns the summary dict."""
@@ -215,6 +218,8 @@ class Builder:
             print(f"Aperçu à jour ({what}){elapsed}.", file=self.stream, flush=True)
         if summary["ok"] and not summary["errors"]:
             self.broadcaster.publish("reload", {"pages": pages, "skip": sorted(skip)})
+            if pages is None:
+                self.search_index.refresh()
 
 
 def pages_for_change(paths, content):
@@ -312,6 +317,7 @@ def main(argv=None):
     finally:
         stop.set()
         builder.cancel(wait=True)
+        builder.search_index.close()
         broadcaster.close()
         server.server_close()
     return 0

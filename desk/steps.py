@@ -10,12 +10,16 @@ Path, `settings` Pelican's settings of that build, `stream` where to print
 progress for the editor.
 """
 
+from desk.search_index import index_search
+
 
 class StepError(Exception):
     """A publication step that failed; the message is for the editor, in French."""
 
 
-STEPS = ()
+STEPS = (
+    index_search,  # the search index (plugin site_search, Pagefind)
+)
 
 
 def finish_build(folder, settings, stream):
