@@ -34,6 +34,7 @@ KEPT_OUT = {
     "tarentelle": "comment",
     "traceur": "footer",
     "dromadaire": "information page",
+    "quinoa": "data-pagefind-ignore block of a report",
 }
 
 
@@ -72,7 +73,7 @@ def test_every_page_has_a_get_search_form_in_its_header(preview_site):
         assert field["type"] == "search"
         label = form.select_one(f'label[for="{field["id"]}"]')
         assert label.get_text(strip=True) == "Rechercher un reportage"
-        assert field["placeholder"] == f"Par exemple{NBSP}: greffe de moelle"
+        assert field["placeholder"] == f"Par exemple{NBSP}: greffe"
         assert form.select_one('button[type="submit"]').get_text(strip=True) == "Rechercher"
         assert form["aria-label"] == "Rechercher sur le site"
 
@@ -184,6 +185,13 @@ def test_the_index_holds_the_published_reports_and_nothing_else(site, request):
         assert word not in text, f"{word!r} (only in a {where}) is in the index"
     # What every report page shows around the report is not indexed either.
     assert "sur le même sujet" not in text and "aller au contenu" not in text and "commentaires" not in text
+
+
+def test_a_block_marked_data_pagefind_ignore_is_shown_but_not_indexed(published_site):
+    result, _, _ = published_site
+    block = soup(result.output / "organisation" / "greffe-renale-donneur-vivant" / "index.html").select_one(
+        "article.article .encadre[data-pagefind-ignore]")
+    assert "quinoa" in block.get_text()
 
 
 def test_the_index_knows_each_report_rubrique_etablissements_title_and_date(published_site):

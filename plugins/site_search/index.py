@@ -67,6 +67,8 @@ class IndexSummary:
     filters: int
     seconds: float
     bundle: Path | None  # None when the site had no report to index
+    copy_seconds: float = 0.0  # of `seconds`: copying the pages to index
+    pagefind_seconds: float = 0.0  # of `seconds`: Pagefind itself
 
 
 def pagefind_command(site, output):
@@ -125,10 +127,13 @@ def build_search_index(site, bundle="pagefind", started=None):
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pouls-search-") as mirror:
         pages = copy_pages_to_index(site, mirror, skip=(bundle, partial.name, f".{bundle}.old"))
+        copied = time.perf_counter()
         if pages == 0:
             shutil.rmtree(final, ignore_errors=True)
-            return IndexSummary(pages=0, words=0, filters=0, seconds=time.perf_counter() - start, bundle=None)
+            return IndexSummary(pages=0, words=0, filters=0, seconds=copied - start, bundle=None,
+                                copy_seconds=copied - start)
         output = _run_pagefind(mirror, partial, bundle, started)
+        indexed = time.perf_counter()
     _replace(final, partial)
     return IndexSummary(
         pages=_count(r"Indexed (\d+) pages?", output),
@@ -136,6 +141,8 @@ def build_search_index(site, bundle="pagefind", started=None):
         filters=_count(r"Indexed (\d+) filters?", output),
         seconds=time.perf_counter() - start,
         bundle=final,
+        copy_seconds=copied - start,
+        pagefind_seconds=indexed - copied,
     )
 
 
