@@ -109,6 +109,16 @@ def copy_pages_to_index(site, mirror, skip=()):
     return count
 
 
+def _scratch_folder():
+    """Where to copy the pages: memory (/dev/shm) when the system has it, else the temp folder.
+
+    The copy is read once by Pagefind and thrown away; on disk, writing and deleting one
+    folder per report cost 10 to 20 s at 10 000 reports on a busy machine, in memory 1 to 6 s.
+    """
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def build_search_index(site, bundle="pagefind", started=None):
     """Index the reports of the built site `site` into `site/<bundle>/`; return an IndexSummary.
 
@@ -125,7 +135,7 @@ def build_search_index(site, bundle="pagefind", started=None):
     partial = site / f".{bundle}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="pouls-search-") as mirror:
+    with tempfile.TemporaryDirectory(prefix="pouls-search-", dir=_scratch_folder()) as mirror:
         pages = copy_pages_to_index(site, mirror, skip=(bundle, partial.name, f".{bundle}.old"))
         copied = time.perf_counter()
         if pages == 0:
