@@ -53,6 +53,7 @@ PLUGINS = [
     "feeds",
     "site_map",
     "theme_assets",
+    "site_search",
 ]
 
 # Stable, clean URLs: a report keeps its address as long as its slug is frozen.

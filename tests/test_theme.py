@@ -84,9 +84,12 @@ def test_every_page_has_a_title_a_description_and_the_theme_colour(scenario, req
 def test_no_page_asks_another_server_for_anything(scenario, request):
     for path in html_files(request.getfixturevalue(scenario)):
         page = soup(path)
-        assert page.select("script[src], iframe, embed, object, video, audio") == [], path
+        assert page.select("iframe, embed, object, video, audio") == [], path
+        # Scripts only from the site itself (the search page's js/search.js), never inline code.
+        for script in page.select("script:not([type='application/ld+json'])"):
+            assert script.get("src") and not script.get_text(strip=True), (path, str(script)[:80])
         for node, attribute in [(n, "href") for n in page.select("link[href]")] + [
-            (n, "src") for n in page.select("img[src], source[src]")
+            (n, "src") for n in page.select("img[src], source[src], script[src]")
         ]:
             address = node[attribute]
             assert address.startswith("/") and not address.startswith("//"), (path, address)
