@@ -278,3 +278,25 @@ def test_every_code_the_model_raises_has_its_rule():
     }
     assert len(raised) == 15
     assert raised == {rule.code for rule in rules.FORMAT_RULES}
+
+
+def test_review_reads_every_comment_file_once_and_leaves_a_readme_alone(tmp_path):
+    from comments.rules import review_comment_files
+
+    root = tmp_path / "comments"
+    (root / "rapport").mkdir(parents=True)
+    (root / "README.md").write_text("# Les commentaires approuvés\n", encoding="utf-8")
+    (root / "rapport" / "a1.md").write_text("Author: Anne\nDate: 2026-01-01T10:00:00+01:00\n\nMerci.\n",
+                                            encoding="utf-8")
+    (root / "rapport" / "b2.md").write_text("Author: Bob\nDate: 2026-01-01T11:00:00+01:00\nParent: a1\n\nOui.\n",
+                                            encoding="utf-8")
+    review = review_comment_files(root, {"rapport"})
+    assert review.findings == [] and review.files == 2
+    assert [c.id for c in review.comments["rapport"]] == ["a1", "b2"]
+    assert [(t.comment.id, [r.id for r in t.replies]) for t in review.threads["rapport"]] == [("a1", ["b2"])]
+    # Without the report, both are findings at line 1, and nothing is kept.
+    orphans = review_comment_files(root, set())
+    assert [(path.name, finding.code, finding.line) for path, finding in orphans.findings] == [
+        ("a1.md", "comment-unknown-report", 1), ("b2.md", "comment-unknown-report", 1)]
+    assert orphans.comments == {}
+    assert review_comment_files(tmp_path / "absent", {"rapport"}).files == 0
