@@ -16,10 +16,11 @@ Two kinds of rules, and one place for each:
 - the rules a plugin applies during the build live beside that plugin, as plain
   functions returning Findings (pouls_common.rules): rubriques/rules.py (the folder is
   the rubrique), article_meta/rules.py (image, video, transcript, sources, standfirst),
-  related_articles/pins.py (`Related:`), feeds/rules.py (what a feed drops) and the
-  comments plugin's `comments_open`. This module calls them on the sources of the
-  reports Pelican would build, so the build and `make check` say the same thing at the
-  same severity (tests/test_check_drift.py holds them to it);
+  related_articles/pins.py (`Related:`), feeds/rules.py (what a feed drops) and
+  comments/rules.py (`Comments:`, and the approved comment files under
+  content/comments/, which the comment model reads). This module calls them on the
+  sources of the reports Pelican would build, so the build and `make check` say the same
+  thing at the same severity (tests/test_check_drift.py holds them to it);
 - the rules only an editor's review needs (header syntax, required keys, dates, slugs,
   links, tags, house style, sizes) are here, each with its French message in MESSAGES.
 
@@ -35,7 +36,6 @@ import fnmatch
 import functools
 import os
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,13 +46,15 @@ from zoneinfo import ZoneInfo
 from pelican.utils import get_date, slugify
 
 from article_meta.rules import read_media, repeats_standfirst
-from comments.comments import comments_open
+from comments.rules import comments_open, review_comment_files
+from comments.settings import CommentsSettingsError, read_comments_settings
 from feeds.rules import control_findings, image_type, modified_findings
 from french_dates.french_dates import date_long, date_short
 from pouls_common.dates import local_datetime
 from pouls_common.reports import is_public
 from pouls_common.rules import ERROR as RULE_ERROR
 from pouls_common.rules import french_spacing
+from pouls_common.text import closest_value
 from related_articles.analysis import normalise_key
 from related_articles.config import read_settings as read_related_settings
 from related_articles.pins import PinTargets, parse_pins, resolve_pins, unlisted_names
@@ -98,13 +100,11 @@ KNOWN_KEYS = {
     )
 }
 STATUSES = ("draft", "hidden", "published")
-COMMENTS_VALUES = ("open", "closed")
-# What editors type in French for the English values Pelican expects.
+# What editors type in French for the English values Pelican expects (`Comments:` has its
+# own, beside its rule in comments/rules.py).
 FRENCH_VALUES = {
     "brouillon": "draft", "publie": "published", "publiee": "published", "en ligne": "published",
     "cache": "hidden", "cachee": "hidden", "masque": "hidden", "masquee": "hidden",
-    "ouvert": "open", "ouverts": "open", "oui": "open",
-    "ferme": "closed", "fermes": "closed", "non": "closed",
 }
 # House style for place names: the abbreviated or unhyphenated saint of a town.
 HOUSE_STYLE_RULES = (
@@ -161,10 +161,6 @@ MESSAGES = {key: french_spacing(text) for key, text in {
     "unknown-key-like": "clé inconnue « {key} ». Écrivez « {fix} ».",
     "unknown-key": "clé inconnue « {key} », ignorée par le site. Supprimez-la ou corrigez-la (clés connues : {known}).",
     "bad-status": "statut « {value} » inconnu. Écrivez « Status: {fix} » (draft, hidden ou published).",
-    "bad-comments": (
-        "valeur « {value} » inconnue pour Comments : les commentaires restent fermés. "
-        "Écrivez « Comments: {fix} » (open ou closed)."
-    ),
     "duplicate-slug": (
         "le slug « {slug} » est aussi celui de {other} : une seule des deux pages serait publiée. "
         "Renommez l’un des deux fichiers."
@@ -240,6 +236,7 @@ class CheckSettings:
     slug_substitutions: tuple = ()
     static_paths: tuple = ("images",)
     related_max: int = 3
+    comments_path: str = "comments"  # COMMENTS_PATH: the approved comments, under content_root
 
     @classmethod
     def from_settings(cls, settings):
@@ -249,6 +246,10 @@ class CheckSettings:
                 f"desk: DESK_CHECK_SUMMARY_MAX_LENGTH is {limit!r}; set it to a positive number of "
                 f"characters (default {DEFAULT_SUMMARY_MAX_LENGTH}) in pelicanconf.py"
             )
+        comments, problems = read_comments_settings(settings)
+        if problems:
+            # The build logs it as an error (and falls back to the default): make publish refuses it.
+            raise CommentsSettingsError(f"comments: pelicanconf setting {problems[0]}")
         return cls(
             content_root=Path(settings["PATH"]),
             article_paths=tuple(settings.get("ARTICLE_PATHS", ["articles"])),
@@ -261,6 +262,7 @@ class CheckSettings:
             slug_substitutions=tuple(tuple(pair) for pair in settings.get("SLUG_REGEX_SUBSTITUTIONS", ())),
             static_paths=tuple(settings.get("STATIC_PATHS", ("images",))),
             related_max=read_related_settings(settings).max_items,
+            comments_path=comments.path,
         )
 
     @functools.cached_property
@@ -575,15 +577,7 @@ def _closest_key(key):
 
 
 def _closest_value(value, allowed):
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", value.strip().lower()) if not unicodedata.combining(c)
-    )
-    if folded in allowed:
-        return folded
-    if folded in FRENCH_VALUES and FRENCH_VALUES[folded] in allowed:
-        return FRENCH_VALUES[folded]
-    match = difflib.get_close_matches(folded, allowed, n=1, cutoff=0.6)
-    return match[0] if match else allowed[-1]
+    return closest_value(value, allowed, FRENCH_VALUES)
 
 
 def check_header(source, lines, out, settings):
@@ -643,10 +637,6 @@ def check_values(source, out, settings, now):
         source.built = False
     elif status:
         source.status = status
-    _open, problem = comments_open(source.metadata)
-    if problem:
-        value = source.value("comments")
-        out.warning(source.line_of("comments"), "bad-comments", value=value, fix=_closest_value(value, COMMENTS_VALUES))
     dates = {}
     for key in ("date", "modified"):
         value = source.value(key)
@@ -755,6 +745,7 @@ def check_plugin_rules(source, out, settings, size_cache):
     if not at_root:
         findings += category_findings(source.value("category"), source.rubrique, rubriques)
     out.findings(findings)
+    out.findings(comments_open(source.metadata)[1])  # `Comments:` (comments/rules.py)
     media = read_media(source.metadata, str(settings.content_root), settings.static_paths, size_cache)
     out.findings(media.findings)
     source.image = media.image
@@ -1027,4 +1018,23 @@ def check_site(settings, now=None):
         if source is not None:
             sources.append(source)
     check_site_wide(sources, report, now, settings)
+    check_comment_files(sources, report, settings)
     return report
+
+
+def check_comment_files(sources, report, settings):
+    """The comments plugin's rules on the approved comment files (content/comments/<slug>/<id>.md).
+
+    The comment model reads them, as in the build (comments.rules.review_comment_files),
+    against the slugs of the reports the build describes: published, hidden and drafts.
+    """
+    slugs = {
+        # Pelican's slug: `Slug:` as written, else the file name slugified (SLUGIFY_SOURCE = "basename").
+        source.value("slug") or slugify(source.path.stem, regex_subs=list(settings.slug_substitutions))
+        for source in sources if source.kind == "article" and source.built
+    }
+    review = review_comment_files(settings.content_root / settings.comments_path, slugs)
+    report.files += review.files
+    for path, finding in review.findings:
+        comment = Source(path=path, display=display_path(path, settings), kind="comment")
+        _Collector(report, comment).findings([finding])

@@ -43,10 +43,10 @@ def defects():
     return check_site(settings_for("check-defects"), now=NOW)
 
 
-def messages(report, name):
+def messages(report, name, folder="check-defects/articles"):
     """Messages of one fixture file, without its path prefix."""
-    prefix = f"check-defects/articles/{name}:"
-    found = report.for_file(f"check-defects/articles/{name}")
+    prefix = f"{folder}/{name}:"
+    found = report.for_file(f"{folder}/{name}")
     assert all(line.startswith(prefix) for line in found)
     return [line[len(prefix):] for line in found]
 
@@ -465,6 +465,8 @@ def test_bad_summary_limit_setting_is_quoted():
     [
         ("RUBRIQUES = ['urgences']", "rubriques: RUBRIQUES must be a non-empty dict of folder -> label, got ['urgences']"),
         ("RELATED_ARTICLES_MAX = 'trois'", "related_articles: RELATED_ARTICLES_MAX is 'trois' in the settings"),
+        ("COMMENTS_PATH = '../secret'",
+         "comments: pelicanconf setting COMMENTS_PATH = '../secret' must be a folder name relative to PATH"),
     ],
 )
 def test_a_plugin_setting_the_build_refuses_make_check_refuses_too(tmp_path, override, quoted):
@@ -488,6 +490,161 @@ def test_summary_limit_comes_from_the_setting():
 def test_sample_content_has_no_error():
     result = run_check()
     assert result.returncode == 0, result.stdout
+
+
+# --------------------------------------------------------------------- approved comment files
+
+
+@pytest.fixture(scope="module")
+def broken_comments():
+    return check_site(settings_for("comments-broken"), now=NOW)
+
+
+# Each is a build warning too, naming the same file (comments/rules.py; tests/test_check_drift.py).
+SKIPPED = "le commentaire est ignoré."
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("egare.md", "1: avertissement~: le commentaire n’est rangé dans le dossier d’aucun reportage~: il est "
+                     "ignoré. Déplacez-le dans comments/<slug-du-reportage>/."),
+        ("article-disparu/lost0001.md", "1: avertissement~: aucun reportage n’a le slug «~article-disparu~»~: "
+                                        f"{SKIPPED} Déplacez-le dans le dossier comments/<slug>/ d’un reportage "
+                                        "existant, ou supprimez-le."),
+        ("transfusion-mobile/Majuscule.md", "1: avertissement~: le nom du fichier «~Majuscule~» n’est pas un "
+                                            f"identifiant de commentaire~: {SKIPPED} Renommez-le avec des minuscules "
+                                            "sans accent, des chiffres, «~-~» ou «~_~», par exemple «~majuscule.md~»."),
+        ("transfusion-mobile/dossier.md", f"1: avertissement~: le fichier ne peut pas être lu (c’est un dossier)~: "
+                                          f"{SKIPPED} Corrigez ses droits de lecture, ou déplacez-le hors de ce dossier."),
+        ("transfusion-mobile/latin001.md", "1: avertissement~: le fichier n’est pas enregistré en UTF-8 (octet 0xE9 "
+                                           f"illisible)~: {SKIPPED} Dans votre éditeur, «~Enregistrer sous~» avec "
+                                           "l’encodage «~UTF-8~»."),
+        ("transfusion-mobile/noblank1.md", f"2: avertissement~: aucune ligne vide ne sépare l’en-tête du texte~: "
+                                           f"{SKIPPED} Laissez une ligne vide après la dernière ligne d’en-tête, puis "
+                                           "écrivez le texte."),
+        # The text follows the header at line 3: that is where the blank line is missing.
+        ("transfusion-mobile/colle001.md", f"3: avertissement~: aucune ligne vide ne sépare l’en-tête du texte~: "
+                                           f"{SKIPPED} Laissez une ligne vide après la dernière ligne d’en-tête, puis "
+                                           "écrivez le texte."),
+        ("transfusion-mobile/badkey01.md", "2: avertissement~: la ligne «~Email: eve@example.org~» n’est pas une "
+                                           f"ligne d’en-tête de commentaire~: {SKIPPED} Retirez-la, ou écrivez «~Clé: "
+                                           "valeur~» avec l’une des clés Author, Website, Date, Parent, Role."),
+        ("transfusion-mobile/double01.md", f"3: avertissement~: la clé «~Author~» est déjà donnée ligne 1~: {SKIPPED} "
+                                           "Gardez une seule ligne «~Author: …~»."),
+        ("transfusion-mobile/nodate01.md", f"1: avertissement~: la clé «~Date~» manque ou est vide~: {SKIPPED} "
+                                           "Écrivez dans l’en-tête une ligne «~Date: …~»."),
+        ("transfusion-mobile/longnom1.md", "1: avertissement~: le nom «~Ève, infirmière de nuit au service de "
+                                           "transfusion du centre hospitalier de Vannes depuis 2009~» compte 93 "
+                                           f"caractères, au lieu de 1 à 80~: {SKIPPED} Écrivez dans «~Author:~» un nom "
+                                           "de 1 à 80 caractères."),
+        ("transfusion-mobile/baddate1.md", f"2: avertissement~: la date «~hier soir~» n’est pas une date~: {SKIPPED} "
+                                           "Écrivez-la avec l’heure et le décalage UTC, par exemple "
+                                           "«~Date: 2026-10-17T08:12:00+02:00~»."),
+        ("transfusion-mobile/naive001.md", "2: avertissement~: la date «~2026-05-12 13:00~» n’a pas de décalage UTC~: "
+                                           f"{SKIPPED} Ajoutez-le, par exemple «~Date: 2026-05-12T13:00:00+02:00~» "
+                                           "pour l’heure de Paris."),
+        ("transfusion-mobile/badsite1.md", "2: avertissement~: l’adresse «~javascript:alert(1)~» de «~Website~» n’est "
+                                           f"pas une adresse http(s)~: {SKIPPED} Corrigez-la (https://…) ou retirez la "
+                                           "ligne."),
+        ("transfusion-mobile/badpar01.md", "3: avertissement~: «~Parent: ../ok0001~» ne nomme pas un identifiant de "
+                                           f"commentaire~: {SKIPPED} Écrivez le nom du fichier du commentaire auquel "
+                                           "il répond, sans «~.md~», ou retirez la ligne."),
+        ("transfusion-mobile/selfpar1.md", "3: avertissement~: «~Parent: selfpar1~» nomme ce commentaire lui-même~: "
+                                           f"{SKIPPED} Écrivez le nom du fichier du commentaire auquel il répond, ou "
+                                           "retirez la ligne."),
+        ("transfusion-mobile/badrole1.md", f"3: avertissement~: le rôle «~admin~» est inconnu~: {SKIPPED} Le seul "
+                                           "rôle est «~Role: newsroom~» (une réponse de la rédaction)^; sinon retirez "
+                                           "la ligne."),
+        ("transfusion-mobile/vide0001.md", "4: avertissement~: le commentaire n’a pas de texte~: il est ignoré. "
+                                           "Écrivez le texte après la ligne vide qui suit l’en-tête, ou supprimez le "
+                                           "fichier."),
+        ("transfusion-mobile/orphan01.md", "3: avertissement~: «~Parent: absent99~» ne nomme aucun commentaire de ce "
+                                           f"reportage~: {SKIPPED} Corrigez l’identifiant ou retirez la ligne."),
+        ("transfusion-mobile/loopa1.md", "3: avertissement~: les lignes «~Parent:~» tournent en rond (loopa1 → "
+                                         f"loopb2 → loopa1)~: {SKIPPED} Retirez la ligne «~Parent:~» de l’un de ces "
+                                         "commentaires."),
+        ("transfusion-mobile/loopb2.md", "3: avertissement~: les lignes «~Parent:~» tournent en rond (loopb2 → "
+                                         f"loopa1 → loopb2)~: {SKIPPED} Retirez la ligne «~Parent:~» de l’un de ces "
+                                         "commentaires."),
+        # It answers a comment the model refused (baddate1.md): skipped with it, and told why.
+        ("transfusion-mobile/repbad01.md", "3: avertissement~: «~Parent: baddate1~» nomme un commentaire qui est "
+                                           "lui-même ignoré~: celui-ci l’est aussi. Corrigez d’abord le commentaire "
+                                           "«~baddate1~»."),
+    ],
+)
+def test_each_broken_comment_file_has_its_exact_message(broken_comments, name, expected):
+    assert messages(broken_comments, name, folder="comments-broken/comments") == [fr(expected)]
+
+
+def test_every_comment_file_is_reviewed_and_only_the_good_one_passes(broken_comments):
+    folder = SITES / "comments-broken" / "comments"
+    files = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.md"))
+    named = {p.path.removeprefix("comments-broken/comments/") for p in broken_comments.problems}
+    assert [name for name in files if name not in named] == ["transfusion-mobile/ok0001.md"]
+    assert broken_comments.files == 2 + len(files) == 25  # the two reports, then every comment file
+    assert {(p.code.startswith("comment"), p.severity) for p in broken_comments.problems
+            if p.path.startswith("comments-broken/comments/")} == {(True, "avertissement")}
+
+
+def test_a_bad_comments_value_is_a_warning_with_the_value_meant(broken_comments):
+    messages = broken_comments.for_file("comments-broken/articles/urgences/triage-infirmier.md")
+    assert fr(
+        "comments-broken/articles/urgences/triage-infirmier.md:5: avertissement~: valeur «~peut-être~» inconnue pour "
+        "Comments~: les commentaires restent fermés. Écrivez «~Comments: closed~» (open ou closed)."
+    ) in messages
+
+
+def _site_with_comments(tmp_path, reports, comments):
+    """A content folder with reports {relative path: header} and comment files {relative path: text}."""
+    site = tmp_path / "content"
+    for relative, header in reports.items():
+        (site / "articles" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / "articles" / relative).write_text(f"{header}\nSummary: Un chapô.\n\nLe texte.\n", encoding="utf-8")
+    for relative, text in comments.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(text, encoding="utf-8")
+    return site
+
+
+COMMENT = "Author: Anne\nDate: 2026-05-12T13:00:00+02:00\n\nMerci.\n"
+
+
+def test_comments_of_drafts_and_hidden_reports_are_not_orphans(tmp_path):
+    # The plugin attaches comments to every report it describes: drafts and hidden ones too.
+    site = _site_with_comments(tmp_path, {
+        "urgences/brouillon.md": "Title: Un brouillon\nDate: 2026-05-11 10:00\nStatus: draft",
+        "urgences/cache.md": "Title: Un reportage caché\nDate: 2026-05-11 10:00\nStatus: hidden",
+    }, {"comments/brouillon/a1.md": COMMENT, "comments/cache/a1.md": COMMENT, "comments/absent/a1.md": COMMENT})
+    report = check_site(CheckSettings.from_settings(read_settings(str(ROOT / "pelicanconf.py"),
+                                                                  override={"PATH": str(site)})), now=NOW)
+    assert [(p.path, p.code) for p in report.problems if "/comments/" in p.path] == [
+        ("content/comments/absent/a1.md", "comment-unknown-report")]
+
+
+def test_comment_files_are_read_under_comments_path(tmp_path):
+    site = _site_with_comments(tmp_path, {"urgences/un-reportage.md": "Title: Un reportage\nDate: 2026-05-11 10:00"},
+                               {"avis/un-reportage/a1.md": COMMENT, "avis/un-reportage/b2.md": "Author: Bob\n"})
+    report = check_site(CheckSettings.from_settings(read_settings(
+        str(ROOT / "pelicanconf.py"), override={"PATH": str(site), "COMMENTS_PATH": "avis"})), now=NOW)
+    assert [(p.path, p.line, p.code) for p in report.problems] == [
+        ("content/avis/un-reportage/b2.md", 1, "comment-no-blank-line")]
+    assert report.files == 3
+
+
+def test_a_comment_folder_named_as_pelican_slugs_the_file_name_is_no_orphan(tmp_path):
+    # Without `Slug:`, Pelican slugifies the file name: « Mon_Reportage.md » is « mon_reportage ».
+    from desk.build import build_site
+
+    site = _site_with_comments(tmp_path, {"urgences/Mon_Reportage.md": "Title: Un reportage\nDate: 2026-05-11 10:00"},
+                               {"comments/mon_reportage/a1.md": COMMENT})
+    report = check_site(CheckSettings.from_settings(read_settings(str(ROOT / "pelicanconf.py"),
+                                                                  override={"PATH": str(site)})), now=NOW)
+    assert [p.code for p in report.problems] == ["unclean-slug"]
+    built = build_site("pelicanconf.py", content=site, output=tmp_path / "output", quiet=True)
+    assert [w for w in built.warnings if "comments/" in w] == []
+    assert (tmp_path / "output" / "urgences" / "mon_reportage" / "index.html").read_text(encoding="utf-8").count(
+        'id="comment-a1"') == 1
 
 
 # --------------------------------------------------------------------- the rules as plain functions

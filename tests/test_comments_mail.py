@@ -308,7 +308,7 @@ def test_the_moderators_alert_is_off_by_default_then_once_every_n_minutes(env, s
     ("POULS_COMMENTS_MODERATOR_EMAILS", "anne@x.fr;bruno", "is not an e-mail address"),
 ])
 def test_bad_mail_settings_name_the_variable(env, name, value, message):
-    from comments.service import ConfigError
+    from comments.settings import CommentsSettingsError
 
-    with pytest.raises(ConfigError, match=re.escape(message)):
+    with pytest.raises(CommentsSettingsError, match=re.escape(message)):
         ServiceConfig.from_env({**env, name: value})

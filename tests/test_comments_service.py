@@ -11,7 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from comments import store
-from comments.service import ConfigError, ServiceConfig, sign_token
+from comments.service import ServiceConfig, sign_token
+from comments.settings import CommentsSettingsError
 from comments_support import (
     SITE_ORIGIN,
     index_of,
@@ -311,7 +312,7 @@ def test_database_is_in_wal_mode(service, env):
 )
 def test_bad_environment_names_the_variable_and_the_fix(env, name, value, message):
     env[name] = value
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(CommentsSettingsError) as error:
         ServiceConfig.from_env(env)
     assert message in str(error.value)
 

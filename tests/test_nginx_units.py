@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from comments.service import ConfigError, ServiceConfig
+from comments.service import ServiceConfig
+from comments.settings import CommentsSettingsError
 from desk.build import ROOT
 from nginx_support import renderer
 
@@ -82,7 +83,7 @@ def test_the_comment_service_unit_runs_the_service_as_pouls_behind_nginx():
 
 def test_a_bad_value_in_the_unit_would_stop_the_service_with_its_name():
     env = dict(comments_environment(), POULS_COMMENTS_PORT="huit-mille")
-    with pytest.raises(ConfigError, match="POULS_COMMENTS_PORT='huit-mille' is not a number"):
+    with pytest.raises(CommentsSettingsError, match="POULS_COMMENTS_PORT='huit-mille' is not a number"):
         ServiceConfig.from_env(env)
 
 

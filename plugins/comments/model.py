@@ -30,7 +30,7 @@ import html
 import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -73,7 +73,18 @@ _INVISIBLE_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e"))
 
 
 class CommentFormatError(ValueError):
-    """A comment file that cannot be read: the message says which header and how to fix it."""
+    """A comment file that cannot be read: the message says which header and how to fix it.
+
+    `code` names the rule the file breaks (comments/rules.py holds the rule: its French
+    sentence for `make check`, its severity), `line` is the line of the file at fault and
+    `values` what the sentence quotes.
+    """
+
+    def __init__(self, message, code, line=1, **values):
+        super().__init__(message)
+        self.code = code
+        self.line = line
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,8 @@ class Comment:
     source_path: str = ""
     in_reply_to: str | None = None
     newsroom: bool = False
+    # The line of `Parent:` in the file, for the messages about a parent (comments/rules.py).
+    parent_line: int | None = field(default=None, compare=False, repr=False)
 
 
 # --- cleaning -----------------------------------------------------------------
@@ -450,58 +463,110 @@ def serialise_comment(author, date, body, website=None, parent_id=None, newsroom
     return "\n".join(lines) + "\n\n" + clean_body(body) + "\n"
 
 
+def suggest_id(name):
+    """A comment id close to a file name that is not one: « Majuscule » → « majuscule »."""
+    folded = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9_-]+", "-", folded).strip("-_")[:64] or "commentaire"
+
+
+def read_comment_file(path, article_slug=""):
+    """Read one comment file, `<article-slug>/<id>.md`. Raises CommentFormatError naming the line and the fix."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CommentFormatError(f"cannot be read ({reason}); check it is a file you may read",
+                                 "comment-unreadable", reason=reason, errno=error.errno) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CommentFormatError(
+            "is not UTF-8 text; save it as UTF-8", "comment-not-utf8",
+            line=data.count(b"\n", 0, error.start) + 1, byte=f"0x{data[error.start]:02X}",
+        ) from None
+    return parse_comment(text, path.stem, article_slug=article_slug, source_path=str(path))
+
+
+def _is_header(line):
+    key, colon, _value = line.partition(":")
+    return bool(colon) and key.strip() in HEADER_KEYS
+
+
 def parse_comment(text, comment_id, article_slug="", source_path=""):
     """Read a comment file's text. Raises CommentFormatError naming the line and the fix."""
     if not ID_RE.fullmatch(comment_id):
         raise CommentFormatError(
             f"file name {comment_id!r} is not a comment id; rename it with lowercase letters, "
-            "digits, '-' or '_' only"
+            "digits, '-' or '_' only",
+            "comment-bad-id", name=comment_id, suggestion=suggest_id(comment_id),
         )
     header_text, separator, body = text.replace("\r\n", "\n").partition("\n\n")
+    header_lines = header_text.split("\n")
     if not separator:
-        raise CommentFormatError("no blank line after the header; put one blank line between the header and the body")
+        # Where the blank line is missing: the first line that is not a header, else the last line.
+        written = header_text.rstrip("\n").split("\n")
+        raise CommentFormatError(
+            "no blank line after the header; put one blank line between the header and the body",
+            "comment-no-blank-line",
+            line=next((n for n, line in enumerate(written, start=1) if not _is_header(line)), len(written)),
+        )
     header = {}
-    for number, line in enumerate(header_text.split("\n"), start=1):
-        key, colon, value = line.partition(":")
+    lines = {}
+    for number, line in enumerate(header_lines, start=1):
+        key, _colon, value = line.partition(":")
         key = key.strip()
-        if not colon or key not in HEADER_KEYS:
+        if not _is_header(line):
             raise CommentFormatError(
-                f"line {number}: {line!r} is not a header; use one of {', '.join(HEADER_KEYS)} as 'Key: value'"
+                f"line {number}: {line!r} is not a header; use one of {', '.join(HEADER_KEYS)} as 'Key: value'",
+                "comment-bad-header", line=number, text=line,
             )
         if key in header:
-            raise CommentFormatError(f"line {number}: header {key} appears twice; keep one")
+            raise CommentFormatError(f"line {number}: header {key} appears twice; keep one",
+                                     "comment-duplicate-header", line=number, key=key, first=lines[key])
         header[key] = value.strip()
+        lines[key] = number
     for key in REQUIRED_KEYS:
         if not header.get(key):
-            raise CommentFormatError(f"header {key} is missing; add a line '{key}: …' before the blank line")
+            raise CommentFormatError(f"header {key} is missing; add a line '{key}: …' before the blank line",
+                                     "comment-missing-header", line=lines.get(key, 1), key=key)
 
     author = clean_line(header["Author"])
     if not author or len(author) > NAME_MAX:
-        raise CommentFormatError(f"header Author {header['Author']!r} must hold 1 to {NAME_MAX} characters")
+        raise CommentFormatError(f"header Author {header['Author']!r} must hold 1 to {NAME_MAX} characters",
+                                 "comment-bad-author", line=lines["Author"], value=header["Author"],
+                                 length=len(author), max=NAME_MAX)
     try:
         date = datetime.fromisoformat(header["Date"])
     except ValueError:
         raise CommentFormatError(
-            f"header Date {header['Date']!r} is not a date; write it like 2026-10-17T08:12:00+02:00"
+            f"header Date {header['Date']!r} is not a date; write it like 2026-10-17T08:12:00+02:00",
+            "comment-bad-date", line=lines["Date"], value=header["Date"],
         ) from None
     if date.tzinfo is None:
-        raise CommentFormatError(f"header Date {header['Date']!r} has no UTC offset; add one, like +02:00")
+        raise CommentFormatError(f"header Date {header['Date']!r} has no UTC offset; add one, like +02:00",
+                                 "comment-naive-date", line=lines["Date"], value=header["Date"],
+                                 example=date.replace(tzinfo=PARIS).isoformat(timespec="seconds"))
     website = None
     if header.get("Website"):
         website, error = validate_website(header["Website"])
         if error:
-            raise CommentFormatError(f"header Website {header['Website']!r} is not an http(s) URL; fix or remove it")
+            raise CommentFormatError(f"header Website {header['Website']!r} is not an http(s) URL; fix or remove it",
+                                     "comment-bad-website", line=lines["Website"], value=header["Website"])
     parent_id = header.get("Parent") or None
     if parent_id and not ID_RE.fullmatch(parent_id):
-        raise CommentFormatError(f"header Parent {parent_id!r} is not a comment id")
+        raise CommentFormatError(f"header Parent {parent_id!r} is not a comment id",
+                                 "comment-bad-parent", line=lines["Parent"], value=parent_id)
     if parent_id == comment_id:
-        raise CommentFormatError("header Parent names the comment itself; remove it or name another comment")
+        raise CommentFormatError("header Parent names the comment itself; remove it or name another comment",
+                                 "comment-self-parent", line=lines["Parent"], value=parent_id)
     role = header.get("Role")
     if role is not None and role != NEWSROOM_ROLE:
-        raise CommentFormatError(f"header Role {role!r} is unknown; the only role is {NEWSROOM_ROLE!r} (a newsroom reply)")
+        raise CommentFormatError(f"header Role {role!r} is unknown; the only role is {NEWSROOM_ROLE!r} (a newsroom reply)",
+                                 "comment-bad-role", line=lines["Role"], value=role)
     cleaned = clean_body(body)
     if not cleaned:
-        raise CommentFormatError("the body is empty; write the comment after the blank line")
+        raise CommentFormatError("the body is empty; write the comment after the blank line",
+                                 "comment-empty-body", line=len(header_lines) + 2)
     return Comment(
         id=comment_id,
         author=author,
@@ -513,4 +578,5 @@ def parse_comment(text, comment_id, article_slug="", source_path=""):
         article_slug=article_slug,
         source_path=source_path,
         newsroom=role == NEWSROOM_ROLE,
+        parent_line=lines.get("Parent") if parent_id else None,
     )

@@ -66,10 +66,6 @@ DEFAULT_HOLD_WORDS = (
 )
 
 
-# One error class for every bad comments setting, from the environment or the settings file.
-ConfigError = CommentsSettingsError
-
-
 @dataclass(frozen=True)
 class ServiceConfig:
     db_path: Path
@@ -119,7 +115,7 @@ class ServiceConfig:
 
         secret = env.get("POULS_COMMENTS_SECRET", "")
         if secret and len(secret) < 16:
-            raise ConfigError(
+            raise CommentsSettingsError(
                 "POULS_COMMENTS_SECRET is shorter than 16 characters; generate one with "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
@@ -134,14 +130,14 @@ class ServiceConfig:
         for origin in origins:
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-                raise ConfigError(
+                raise CommentsSettingsError(
                     f"POULS_COMMENTS_ALLOWED_ORIGINS has {origin!r}, which is not an origin; "
                     "write scheme://host[:port] without a path, comma-separated"
                 )
         base_path = "/" + env.get("POULS_COMMENTS_BASE_PATH", "/commentaires").strip("/")
         site_url = env.get("POULS_COMMENTS_SITE_URL", "").rstrip("/")
         if site_url and urlsplit(site_url).scheme not in ("http", "https"):
-            raise ConfigError(f"POULS_COMMENTS_SITE_URL={site_url!r} must start with https:// or http://")
+            raise CommentsSettingsError(f"POULS_COMMENTS_SITE_URL={site_url!r} must start with https:// or http://")
         site = from_settings_file(environ=env)
         index = env.get("POULS_COMMENTS_SITE_INDEX")
         content = env.get("POULS_COMMENTS_CONTENT")
@@ -152,7 +148,7 @@ class ServiceConfig:
         )
         public_url = (env.get("POULS_COMMENTS_PUBLIC_URL") or site.endpoint).rstrip("/")
         if urlsplit(public_url).scheme not in ("http", "https") or not urlsplit(public_url).netloc:
-            raise ConfigError(
+            raise CommentsSettingsError(
                 f"POULS_COMMENTS_PUBLIC_URL={public_url!r} must be the service's public address, like https://pouls.example.fr/commentaires"
             )
         words = env.get("POULS_COMMENTS_HOLD_WORDS")
@@ -655,7 +651,7 @@ def main(environ=None):
         config = ServiceConfig.from_env(environ)
         with store.opened(config.db_path):
             pass
-    except ConfigError as error:
+    except CommentsSettingsError as error:
         print(f"comments.service: {error}", file=sys.stderr)
         return 2
     except (OSError, store.sqlite3.Error) as error:
