@@ -7,6 +7,11 @@ For every report (published, hidden and draft) it sets:
     article.image          {src, alt, credit, width, height}     from `Image:`, `ImageAlt:`,
                            or None                               `ImageCredit:` (sizes by Pillow)
     article.video          "https://…" or None                   from `Video:` (a link, never an embed)
+    article.video_platform "YouTube", "PeerTube", a host… or None the platform of `Video:`
+    article.video_file     {src, type} or None                   from `VideoFile:` (a clip published
+                                                                 with the site, played by <video>)
+    article.video_captions "videos/x.fr.vtt" or None             from `VideoCaptions:` (WebVTT, French)
+    article.video_poster   {src, width, height} or None          from `VideoPoster:`, else the report image
     article.transcript     [paragraph, …] or None                from `Transcript:` (a file or text)
 
 and removes the first paragraph of the body when it repeats the `Summary` (the
@@ -18,7 +23,9 @@ Settings (pelicanconf.py):
     ARTICLE_META_WORDS_PER_MINUTE = 230   # reading speed used for the reading time
 
 Bad front matter is a build warning that names the file, the key and the fix; the
-report is still built, without the faulty block.
+report is still built, without the faulty block. A captions file that does not
+parse is a build error naming the file and the line (video.check_captions, which
+`make check` calls too).
 """
 
 import html
@@ -32,6 +39,7 @@ from urllib.parse import quote, urlsplit
 
 from pelican import signals
 
+from article_meta.video import check_captions, platform_name, site_path, video_type
 from french_typography.french_typography import typographer_for
 from pouls_common.reports import every_report
 from pouls_common.text import plain_text
@@ -258,6 +266,76 @@ def describe_image(value, alt, credit, content_root, static_paths, size_cache):
     }, []
 
 
+def _in_static(value, static_paths):
+    relative = PurePosixPath(value.replace("\\", "/"))
+    return any(relative.parts[: len(PurePosixPath(s).parts)] == PurePosixPath(s).parts for s in static_paths)
+
+
+def _published_file(value, key, example, content_root, static_paths):
+    """(path on disk or None, problem or None) for a key naming a file published as is."""
+    path, problem = _resolve_under(content_root, value, key)
+    if problem:
+        return None, f"{key} is {value!r}; give a path under content/, like « {key}: {example} »"
+    if not _in_static(value, static_paths):
+        return None, (
+            f"{key} {value!r} is not in a static folder ({', '.join(static_paths)}), so it would not be "
+            f"published; move it there and write « {key}: {example} »"
+        )
+    if not os.path.isfile(path):
+        return None, f"{key} {value!r} does not exist under content/; add the file or fix the {key} key"
+    return path, None
+
+
+def describe_video_file(value, content_root, static_paths):
+    """Return ({src, type} or None, problems) for `VideoFile`: a clip under content/videos/."""
+    if value is None or not str(value).strip():
+        return None, []
+    value = str(value).strip()
+    _path, problem = _published_file(value, "VideoFile", "videos/reportage.mp4", content_root, static_paths)
+    if problem:
+        return None, [problem]
+    kind = video_type(value)
+    if kind is None:
+        return None, [
+            f"VideoFile {value!r} is not an MP4, WebM or Ogg video; export it as MP4 (H.264 and AAC), "
+            "which every browser plays"
+        ]
+    return {"src": site_path(value), "type": kind}, []
+
+
+def describe_video_poster(value, content_root, static_paths, size_cache):
+    """Return ({src, width, height} or None, problems) for `VideoPoster`: a picture under content/."""
+    if value is None or not str(value).strip():
+        return None, []
+    value = str(value).strip()
+    path, problem = _published_file(value, "VideoPoster", "images/affiche.webp", content_root, static_paths)
+    if problem:
+        return None, [problem]
+    size = image_size(path, size_cache)
+    if size is None:
+        return None, [f"VideoPoster {value!r} is not an image Pillow can read; export it as JPEG, PNG or WebP"]
+    return {"src": site_path(value), "width": size[0], "height": size[1]}, []
+
+
+def describe_video_captions(value, content_root, static_paths):
+    """Return (src or None, problems, (file, CaptionsProblem) or None) for `VideoCaptions`.
+
+    The third item is a captions file that does not parse: an error, not a warning.
+    """
+    if value is None or not str(value).strip():
+        return None, [], None
+    value = str(value).strip()
+    path, problem = _published_file(value, "VideoCaptions", "videos/reportage.fr.vtt", content_root, static_paths)
+    if problem:
+        return None, [problem], None
+    if not value.lower().endswith(".vtt"):
+        return None, [f"VideoCaptions {value!r} is not a WebVTT file (.vtt); export the captions as WebVTT"], None
+    broken = check_captions(path)
+    if broken:
+        return None, [], (value, broken)
+    return site_path(value), [], None
+
+
 # --------------------------------------------------------------------- receivers
 
 
@@ -298,20 +376,62 @@ def attach_article_meta(generator):
         video, more = check_video(meta.get("video"))
         problems += more
         article.video = video
+        article.video_platform = platform_name(video) if video else None
+        problems += attach_video_file(article, meta, content_root, static_paths, size_cache)
         transcript, more = read_transcript(meta.get("transcript"), content_root)
         problems += more
         article.transcript = [typography(p) for p in transcript] if transcript else None
-        if transcript and not video:
+        has_video = bool(video or article.video_file)
+        if transcript and not has_video:
             problems.append(
                 "Transcript is set but Video is not; add « Video: https://… » or remove Transcript"
             )
-        if video and not transcript and not more:
+        if has_video and not transcript and not more:
             problems.append(
                 "Video has no Transcript; add « Transcript: transcripts/<file>.txt » or the text itself "
                 "(RGAA 4.1 asks for a text alternative to every video)"
             )
         for problem in problems:
             _warn(article, problem)
+
+
+def attach_video_file(article, meta, content_root, static_paths, size_cache):
+    """Set video_file, video_captions and video_poster; return the warnings (log the errors)."""
+    problems = []
+    video_file, more = describe_video_file(meta.get("videofile"), content_root, static_paths)
+    problems += more
+    captions, more, broken = describe_video_captions(meta.get("videocaptions"), content_root, static_paths)
+    problems += more
+    if broken:
+        name, problem = broken
+        logger.error("article_meta: %s: VideoCaptions content/%s:%s: %s",
+                     article.relative_source_path, name, problem.line, problem.english)
+    poster, more = describe_video_poster(meta.get("videoposter"), content_root, static_paths, size_cache)
+    problems += more
+    has_video = bool(video_file or article.video)
+    if poster is None and has_video and article.image:
+        poster = {key: article.image[key] for key in ("src", "width", "height")}
+    if video_file and article.video:
+        problems.append(
+            "both VideoFile and Video are set; keep VideoFile for a clip published with the site, "
+            "or Video for a video on a platform"
+        )
+    if video_file and not captions and not broken and "videocaptions" not in meta:
+        problems.append(
+            "VideoFile has no VideoCaptions; add « VideoCaptions: videos/<file>.fr.vtt », French captions "
+            "in WebVTT (RGAA 4.3 asks for synchronised captions)"
+        )
+    if has_video and poster is None and "videoposter" not in meta:
+        problems.append(
+            "the video has no VideoPoster and the report no Image; add « VideoPoster: images/<file> », "
+            "shown until the reader starts the video"
+        )
+    if captions and not video_file:
+        problems.append("VideoCaptions is set but VideoFile is not; add « VideoFile: videos/<file>.mp4 » or remove it")
+    article.video_file = video_file
+    article.video_captions = captions if video_file else None
+    article.video_poster = poster if has_video else None
+    return problems
 
 
 def register():
