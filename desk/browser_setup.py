@@ -9,7 +9,8 @@ import shutil
 import subprocess
 import sys
 
-PACKAGES = ["chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation", "rsync"]
+# poppler-utils: pdfinfo counts the pages of a report printed to PDF (tests/test_social_browser.py).
+PACKAGES = ["chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation", "rsync", "poppler-utils"]
 CHROMIUM = "/usr/bin/chromium"
 
 

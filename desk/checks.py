@@ -35,8 +35,10 @@ from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
 
 from article_meta.article_meta import normalise_for_comparison
+from article_meta.video import check_captions
 from french_dates.french_dates import date_long
 from related_articles.analysis import normalise_key
+from structured_data.structured_data import headline_warning
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -68,6 +70,7 @@ KNOWN_KEYS = {
         "Title", "Date", "Modified", "Tags", "Authors", "Author", "Summary", "Slug", "Status",
         "Image", "ImageAlt", "ImageCredit", "Hospitals", "Region", "Video", "Transcript",
         "Sources", "Related", "Comments", "Category", "Lang", "Template",
+        "VideoFile", "VideoPoster", "VideoCaptions",
     )
 }
 STATUSES = ("draft", "hidden", "published")
@@ -142,6 +145,9 @@ MESSAGES = {key: _fr(text) for key, text in {
     "transcript-missing": (
         "la transcription « {value} » n’existe pas. Ajoutez le fichier dans content/{value} "
         "ou écrivez la transcription elle-même après « Transcript: »."
+    ),
+    "media-missing": (
+        "le fichier « {value} » de « {key} » n’existe pas. Ajoutez-le dans content/{value} ou corrigez le chemin."
     ),
     "video-not-url": (
         "la vidéo « {value} » n’est pas une adresse web. Donnez l’adresse de la page de la vidéo, « Video: https://… »."
@@ -619,6 +625,33 @@ def check_media(source, out, settings):
             out.error(source.line_of("transcript"), "transcript-missing", value=transcript)
 
 
+def check_video_file(source, out, settings):
+    """The files of a clip published with the site; its captions must parse (article_meta.video)."""
+    for key in ("videofile", "videoposter", "videocaptions"):
+        value = source.value(key)
+        if not value:
+            continue
+        path = _under_content(settings, value)
+        if path is None or not path.is_file():
+            out.error(source.line_of(key), "media-missing", value=value, key=KNOWN_KEYS[key])
+        elif key == "videocaptions":
+            problem = check_captions(path)
+            if problem is not None:
+                out.report.problems.append(Problem(
+                    display_path(path, settings), problem.line, ERROR,
+                    f"{problem.french} (sous-titres de {source.display}, ligne {source.line_of(key)})",
+                ))
+
+
+def check_headline(source, out, settings):
+    """A headline search engines may cut (the rule lives in plugins/structured_data)."""
+    if source.kind != "article":
+        return
+    message = headline_warning(source.value("title"))
+    if message:
+        out.report.problems.append(Problem(source.display, source.line_of("title"), WARNING, message))
+
+
 def _body_lines_outside_code(body):
     fenced = False
     for number, text in body:
@@ -749,6 +782,8 @@ def check_file(path, kind, settings, report):
     check_slug(source, out, settings)
     check_rubrique(source, out, settings)
     check_media(source, out, settings)
+    check_video_file(source, out, settings)
+    check_headline(source, out, settings)
     check_body(source, out, settings)
     check_house_style(source, out, settings)
     if kind == "article":

@@ -200,7 +200,7 @@ def test_each_error_has_its_exact_message(defects, name, expected):
             "3: avertissement~: clé inconnue «~Humeur~», ignorée par le site. Supprimez-la ou corrigez-la "
             "(clés connues~: Author, Authors, Category, Comments, Date, Hospitals, Image, ImageAlt, ImageCredit, "
             "Lang, Modified, Region, Related, Slug, Sources, Status, Summary, Tags, Template, Title, Transcript, "
-            "Video).",
+            "Video, VideoCaptions, VideoFile, VideoPoster).",
         ]),
         # A draft is work in progress: its missing standfirst must not block a publication.
         ("urgences/brouillon.md", [

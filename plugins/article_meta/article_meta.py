@@ -11,7 +11,7 @@ For every report (published, hidden and draft) it sets:
     article.video_file     {src, type} or None                   from `VideoFile:` (a clip published
                                                                  with the site, played by <video>)
     article.video_captions "videos/x.fr.vtt" or None             from `VideoCaptions:` (WebVTT, French)
-    article.video_poster   {src, width, height} or None          from `VideoPoster:`, else the report image
+    article.video_poster   {src, width, height} or None          from `VideoPoster:`
     article.transcript     [paragraph, …] or None                from `Transcript:` (a file or text)
 
 and removes the first paragraph of the body when it repeats the `Summary` (the
@@ -409,8 +409,6 @@ def attach_video_file(article, meta, content_root, static_paths, size_cache):
     poster, more = describe_video_poster(meta.get("videoposter"), content_root, static_paths, size_cache)
     problems += more
     has_video = bool(video_file or article.video)
-    if poster is None and has_video and article.image:
-        poster = {key: article.image[key] for key in ("src", "width", "height")}
     if video_file and article.video:
         problems.append(
             "both VideoFile and Video are set; keep VideoFile for a clip published with the site, "
@@ -421,10 +419,10 @@ def attach_video_file(article, meta, content_root, static_paths, size_cache):
             "VideoFile has no VideoCaptions; add « VideoCaptions: videos/<file>.fr.vtt », French captions "
             "in WebVTT (RGAA 4.3 asks for synchronised captions)"
         )
-    if has_video and poster is None and "videoposter" not in meta:
+    if video_file and poster is None and "videoposter" not in meta:
         problems.append(
-            "the video has no VideoPoster and the report no Image; add « VideoPoster: images/<file> », "
-            "shown until the reader starts the video"
+            "VideoFile has no VideoPoster; add « VideoPoster: images/<file> », the picture shown "
+            "until the reader starts the video"
         )
     if captions and not video_file:
         problems.append("VideoCaptions is set but VideoFile is not; add « VideoFile: videos/<file>.mp4 » or remove it")

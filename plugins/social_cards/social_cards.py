@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_WIDTH = 1200
 DEFAULT_FOLDER = "images/partage"
-DEFAULT_SITE_ALT = "Pouls, l’actualité des hôpitaux et de la santé : le nom du site sous un tracé de pouls, en blanc sur fond grenat."
+DEFAULT_SITE_ALT = "Pouls, l’actualité des hôpitaux et de la santé\u00a0: le nom du site sous un tracé de pouls, en blanc sur fond grenat."
 # (name, ratio width, ratio height): the three crops Google asks of a news article's
 # image, then Open Graph's 1 200 × 630 (40:21) card.
 CROPS = (("16x9", 16, 9), ("4x3", 4, 3), ("1x1", 1, 1))
