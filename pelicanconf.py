@@ -161,6 +161,10 @@ RELATED_ARTICLES_MAX = 3
 # a 704 px wide report image on a screen of twice the density.
 RESPONSIVE_IMAGES_WIDTHS = (480, 800, 1200)
 
+# Share crops (plugin social_cards) are kept between builds, named after their source's
+# content: `make publish` builds into a new folder each time and only resizes new pictures.
+SOCIAL_CARDS_CACHE_PATH = str(HERE / "var" / "cache" / "social_cards")
+
 # Sitemaps and robots (plugin site_map): every build of these settings is a preview,
 # never indexed (robots.txt « Disallow: / », <meta name="robots" content="noindex">);
 # publishconf.py turns it off.

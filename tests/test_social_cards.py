@@ -1,11 +1,12 @@
 """social_cards: share crops, Open Graph and Twitter tags, canonical links and share links."""
 
+import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
 
-from conftest import soup
+from conftest import SITES, soup
 from desk.build import ROOT, build_site, reset_pelican_state
 from social_cards.social_cards import (
     DEFAULT_SITE_ALT,
@@ -239,3 +240,27 @@ def test_unusable_setting_is_refused_with_the_value_quoted(key, value, fragment)
     with pytest.raises(SocialCardsSettingsError) as error:
         SocialCardsSettings.from_settings({key: value})
     assert str(error.value).startswith("social_cards: ") and fragment in str(error.value)
+
+
+def test_crops_are_kept_in_the_cache_by_their_sources_content(build, copy_site, tmp_path):
+    cache = tmp_path / "cache"
+    overrides = {"SITEURL": SITEURL, "SITE_MAP_PREVIEW": False, "SOCIAL_CARDS_CACHE_PATH": str(cache)}
+    first = build("social-reports", overrides=overrides)
+    kept = sorted(cache.iterdir())
+    assert len(kept) == 8  # two pictures, four crops each
+    for crop in (first.output / "images" / "partage").iterdir():
+        assert crop.read_bytes() in {path.read_bytes() for path in kept}, crop.name
+    # A second build copies from the cache: a planted file shows it was used, not recut.
+    planted = next(path for path in kept if path.read_bytes() == (first.output / "images/partage/grande-1x1.jpg").read_bytes())
+    planted.write_bytes(b"cached")
+    again = build(copy_site("social-reports"), overrides=overrides)
+    assert (again.output / "images/partage/grande-1x1.jpg").read_bytes() == b"cached"
+    # A changed picture has another content, so another name in the cache: it is cut again.
+    content = tmp_path / "changed"
+    shutil.copytree(SITES / "social-reports", content)
+    with Image.open(content / "images" / "grande.png") as picture:
+        picture.rotate(180).save(content / "images" / "grande.png")
+    changed = build(content, overrides=overrides)
+    with Image.open(changed.output / "images/partage/grande-1x1.jpg") as crop:
+        assert crop.size == (1200, 1200)
+    assert len(list(cache.iterdir())) == 12

@@ -25,16 +25,21 @@ Settings (defaults shown):
     SOCIAL_CARDS_WIDTH = 1200            # width every crop aims at, in pixels
     SOCIAL_CARDS_FOLDER = "images/partage"   # where the crops are written in the output
     SOCIAL_CARDS_SITE_ALT = "…"          # alternative text of the site's own cards
+    SOCIAL_CARDS_CACHE_PATH = None       # a folder keeping crops between builds (pelicanconf.py: var/cache/…)
 """
 
+import hashlib
+import io
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlencode
 
 from pelican import signals
+from PIL import Image
 
 from pouls_common.reports import every_report
 from pouls_common.text import plain_text
@@ -65,6 +70,7 @@ class SocialCardsSettings:
     width: int = DEFAULT_WIDTH
     folder: str = DEFAULT_FOLDER
     site_alt: str = DEFAULT_SITE_ALT
+    cache_path: str | None = None
 
     @classmethod
     def from_settings(cls, settings):
@@ -87,7 +93,14 @@ class SocialCardsSettings:
                 f"social_cards: SOCIAL_CARDS_SITE_ALT is {site_alt!r}; describe the site's share "
                 "image in a sentence (readers who cannot see it rely on it)"
             )
-        return cls(width=width, folder=folder.strip("/"), site_alt=site_alt.strip())
+        cache_path = settings.get("SOCIAL_CARDS_CACHE_PATH")
+        if cache_path is not None and (not isinstance(cache_path, str | os.PathLike) or not str(cache_path).strip()):
+            raise SocialCardsSettingsError(
+                f"social_cards: SOCIAL_CARDS_CACHE_PATH is {cache_path!r}; give a folder for the crops "
+                "kept from one build to the next, like 'var/cache/social_cards', or None for no cache"
+            )
+        return cls(width=width, folder=folder.strip("/"), site_alt=site_alt.strip(),
+                   cache_path=str(cache_path) if cache_path is not None else None)
 
 
 @dataclass(frozen=True)
@@ -165,7 +178,7 @@ def plan_share_images(image, base, options):
 
 def site_share_images(settings, base, options):
     """The site's own cards (theme files), or {} when the theme has none."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     theme_static = os.path.join(settings.get("THEME", ""), "static")
     static_url = static_url_for({**settings, "SITEURL": base})
@@ -210,24 +223,58 @@ def share_links(title, url):
     )
 
 
-def write_crop(source, target, crop):
-    """Cut `crop.box` out of `source`, bring it to the crop's size, save it as JPEG at `target`."""
-    from PIL import Image
+def crop_cache_key(source_bytes, crop):
+    """Name of a crop in the cache: what its bytes depend on, and nothing else.
 
-    if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(source):
-        return
-    with Image.open(source) as picture:
-        picture.load()
-        if picture.mode in ("RGBA", "LA", "P"):
-            picture = picture.convert("RGBA")
-            flat = Image.new("RGB", picture.size, (255, 255, 255))
-            flat.paste(picture, mask=picture.getchannel("A"))
-            picture = flat
-        elif picture.mode != "RGB":
-            picture = picture.convert("RGB")
+    The source's content, the box, the size, the encoder settings and Pillow's version:
+    a cached crop is byte for byte what cutting it again would give.
+    """
+    import PIL
+
+    recipe = repr((crop.box, crop.width, crop.height, sorted(JPEG_OPTIONS.items()), PIL.__version__))
+    digest = hashlib.sha256(source_bytes)
+    digest.update(recipe.encode("utf-8"))
+    return digest.hexdigest() + ".jpg"
+
+
+def _flat_rgb(picture):
+    if picture.mode in ("RGBA", "LA", "P"):
+        picture = picture.convert("RGBA")
+        flat = Image.new("RGB", picture.size, (255, 255, 255))
+        flat.paste(picture, mask=picture.getchannel("A"))
+        return flat
+    return picture if picture.mode == "RGB" else picture.convert("RGB")
+
+
+def write_crops(source, jobs, cache_dir=None):
+    """Write the crops of one source picture: `jobs` is [(target path, ShareImage)].
+
+    The source is decoded once, only if a crop is missing from the cache; each crop is
+    cut, brought to its size (Lanczos) and saved as JPEG. With `cache_dir`, crops are
+    kept there by crop_cache_key() and copied: a publication builds into a new folder
+    each time, and only a new or changed picture costs a resize.
+    """
+    with open(source, "rb") as handle:
+        data = handle.read()
+    picture = None
+    for target, crop in jobs:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        cached = os.path.join(cache_dir, crop_cache_key(data, crop)) if cache_dir else None
+        if cached and os.path.isfile(cached):
+            shutil.copyfile(cached, target)
+            continue
+        if picture is None:
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                picture = _flat_rgb(opened)
         out = picture.resize((crop.width, crop.height), Image.LANCZOS, box=crop.box)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    out.save(target, "JPEG", **JPEG_OPTIONS)
+        out.save(target, "JPEG", **JPEG_OPTIONS)
+        if cached:
+            # Written aside then renamed: two builds sharing the cache never read half a file.
+            os.makedirs(cache_dir, exist_ok=True)
+            partial_file = f"{cached}.{os.getpid()}.part"
+            shutil.copyfile(target, partial_file)
+            os.replace(partial_file, cached)
 
 
 # --------------------------------------------------------------------- receivers
@@ -268,23 +315,27 @@ def attach_share_images(generator):
 
 def write_share_images(generator, writer):
     """Write each crop once, whatever the number of reports sharing the image."""
-    written = set()
+    options = SocialCardsSettings.from_settings(generator.settings)
+    by_source, owners, planned = {}, {}, set()
     for report in every_report(generator):
         card = getattr(report, "share_card", None)
         for crop in (*getattr(report, "share_crops", ()), *([card] if card else [])):
-            if crop.path is None or crop.path in written:
+            if crop.path is None or crop.path in planned:
                 continue
-            written.add(crop.path)
+            planned.add(crop.path)
             source = os.path.join(generator.path, *PurePosixPath(crop.source).parts)
             target = os.path.join(generator.output_path, *PurePosixPath(crop.path).parts)
-            try:
-                write_crop(source, target, crop)
-            except OSError as error:
-                logger.warning(
-                    "social_cards: %s: could not write the %s share crop of %s (%s); "
-                    "export the image again as JPEG, PNG or WebP",
-                    report.relative_source_path, crop.name, crop.source, error,
-                )
+            by_source.setdefault(source, []).append((target, crop))
+            owners.setdefault(source, report)
+    for source, jobs in by_source.items():
+        try:
+            write_crops(source, jobs, options.cache_path)
+        except OSError as error:
+            logger.warning(
+                "social_cards: %s: could not write the share crops of %s (%s); "
+                "export the image again as JPEG, PNG or WebP",
+                owners[source].relative_source_path, jobs[0][1].source, error,
+            )
 
 
 def register():
