@@ -24,6 +24,8 @@ class BuildResult:
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     articles: int = 0
+    # The log records behind `warnings` and `errors` (their `rule` attribute names a shared rule).
+    records: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -85,7 +87,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     finally:
         root_logger.removeHandler(collector)
         console.quiet = False
-    result = BuildResult(output=Path(settings["OUTPUT_PATH"]), settings=settings)
+    result = BuildResult(output=Path(settings["OUTPUT_PATH"]), settings=settings, records=collector.records)
     for record in collector.records:
         text = record.getMessage()
         (result.errors if record.levelno >= logging.ERROR else result.warnings).append(text)

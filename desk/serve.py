@@ -31,7 +31,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from desk.build import ROOT
+from desk.build import ROOT, load_settings
 from desk.preview import page_file
 from pouls_common.paths import python_path
 
@@ -162,6 +162,8 @@ class Builder:
         self._process = None
         self._lock = threading.Lock()
         self.drafts = []
+        # Where each report's pages go, read once (the preview's settings file).
+        self.pelican_settings = load_settings(settings, content=self.content)
 
     def run(self, pages=()):
         """One build (only `pages` when given); returns the summary dict."""
@@ -217,18 +219,27 @@ class Builder:
             self.broadcaster.publish("reload", {"pages": pages, "skip": sorted(skip)})
 
 
-def pages_for_change(paths, content):
-    """Output pages a change to these content files rewrites, or None for « everything »."""
+def pages_for_change(paths, content, settings):
+    """Output pages a change to these content files rewrites, or None for « everything ».
+
+    A report is at ARTICLE_SAVE_AS once published and DRAFT_SAVE_AS as a draft, a page at
+    PAGE_SAVE_AS: the patterns come from the preview's own settings, filled in with what
+    the path says (folder = rubrique, file name = slug). A pattern that needs more (a
+    date) means « everything ».
+    """
     content = Path(content).resolve()
     pages = set()
     for path in paths:
         path = Path(path).resolve()
         if not path.is_relative_to(content) or path.suffix.lower() not in (".md", ".markdown"):
             return None
-        # A report is at <rubrique>/<slug>/ once published and /brouillons/<slug>/ as a draft.
-        pages.add(f"{path.parent.name}/{path.stem}/index.html")
-        pages.add(f"brouillons/{path.stem}/index.html")
-        pages.add(f"{path.stem}/index.html")
+        for key in ("ARTICLE_SAVE_AS", "DRAFT_SAVE_AS", "PAGE_SAVE_AS"):
+            try:
+                page = (settings.get(key) or "").format(category=path.parent.name, slug=path.stem)
+            except (KeyError, IndexError):
+                return None
+            if page:
+                pages.add(page)
     return pages
 
 
@@ -254,7 +265,7 @@ def watch_and_rebuild(builder, watched, stop_event):
         if not changed:
             continue
         started = time.perf_counter()
-        quick = pages_for_change(changed, builder.content)
+        quick = pages_for_change(changed, builder.content, builder.pelican_settings)
         if quick is not None:
             quick |= set(builder.broadcaster.open_pages())
             summary = builder.run(sorted(quick))

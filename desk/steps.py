@@ -10,12 +10,15 @@ Path, `settings` Pelican's settings of that build, `stream` where to print
 progress for the editor.
 """
 
+from desk import compress
+
 
 class StepError(Exception):
     """A publication step that failed; the message is for the editor, in French."""
 
 
-STEPS = ()
+# compress.prepare_for_web_server stays last: it compresses what the steps before it wrote.
+STEPS = (compress.prepare_for_web_server,)
 
 
 def finish_build(folder, settings, stream):

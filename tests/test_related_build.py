@@ -1,6 +1,7 @@
 """« Sur le même sujet » in real Pelican builds of small fixture sites, and `make related`."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -82,9 +83,8 @@ def test_drafts_hidden_and_future_reports_are_never_listed(build, with_future_da
         assert len(related_hrefs(future)) == 2
 
 
-def test_pins_come_first_and_bad_pins_warn_naming_the_file(build):
+def test_pins_come_first_and_bad_pins_are_reported_naming_the_file(build):
     result = build("related-pins")
-    assert result.ok, result.errors
     hrefs = related_hrefs(result.output / "hematologie/greffe-moelle-donneur/index.html")
     assert hrefs == [
         "/urgences/arret-cardiaque-formation/",
@@ -92,17 +92,29 @@ def test_pins_come_first_and_bad_pins_warn_naming_the_file(build):
         "/hematologie/greffe-moelle-chambre/",
     ]
     source = os.path.join("articles", "hematologie", "greffe-moelle-donneur.md")
-    related_warnings = [text for text in result.warnings if text.startswith("related_articles:")]
-    assert related_warnings == [
+    # A pin that names no report is an error (make check says so too); pinning itself a warning.
+    assert [text for text in result.errors if text.startswith("related_articles:")] == [
         f"related_articles: {source} pins unknown report 'greffe-moelle-donneuer' in Related:; "
         "use the file name of a published report without .md (did you mean 'greffe-moelle-donneur'?)",
+    ]
+    assert [text for text in result.warnings if text.startswith("related_articles:")] == [
         f"related_articles: {source} lists its own slug 'greffe-moelle-donneur' in Related:; remove it",
     ]
 
 
+def test_a_pin_written_rubrique_slug_is_followed_without_a_word(build, copy_site):
+    root = copy_site("related-pins")
+    source = root / "articles" / "hematologie" / "greffe-moelle-donneur.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(re.sub(r"(?m)^Related: .*$", "Related: brules/pansement-brulure", text), encoding="utf-8")
+    result = build(root)
+    assert (result.errors, [w for w in result.warnings if w.startswith("related_articles:")]) == ([], [])
+    hrefs = related_hrefs(result.output / "hematologie/greffe-moelle-donneur/index.html")
+    assert hrefs[0] == "/brules/pansement-brulure/"
+
+
 def test_pins_over_the_limit_are_cut_with_a_warning(build):
     result = build("related-pins", overrides={"RELATED_ARTICLES_MAX": 1})
-    assert result.ok, result.errors
     hrefs = related_hrefs(result.output / "hematologie/greffe-moelle-donneur/index.html")
     assert hrefs == ["/urgences/arret-cardiaque-formation/"]
     assert any("pins 2 reports in Related: but only 1 are shown" in text for text in result.warnings)

@@ -16,11 +16,17 @@ from social_cards.social_cards import (
     crop_size,
     share_links,
 )
+from theme_assets.theme_assets import fingerprinted_name
 
 SITEURL = "https://pouls.example.fr"
 BIG = "hematologie/greffe-grande-image/index.html"
 SMALL = "urgences/petite-image/index.html"
 BARE = "urgences/sans-image/index.html"
+
+
+def fingerprinted(relative):
+    """The published name of a theme file: its name and the digest of its bytes (theme_assets)."""
+    return fingerprinted_name(relative, (ROOT / "theme" / "static" / relative).read_bytes())
 
 
 @pytest.fixture
@@ -127,9 +133,10 @@ def test_report_has_every_open_graph_and_twitter_tag(cards):
 
 def test_report_without_an_image_shares_the_site_card(cards):
     tags = dict(meta(soup(cards.output / BARE)))
-    assert tags["og:image"] == f"{SITEURL}/theme/img/partage/pouls-carte.png"
+    assert tags["og:image"] == f"{SITEURL}/theme/{fingerprinted('img/partage/pouls-carte.png')}"
     assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
     assert tags["og:image:alt"] == DEFAULT_SITE_ALT
+    assert (cards.output / "theme" / fingerprinted("img/partage/pouls-carte.png")).is_file()
     with Image.open(cards.output / "theme/img/partage/pouls-carte.png") as card:
         assert card.size == (1200, 630)
     # Without a Modified date the update time is the publication time.
@@ -140,7 +147,7 @@ def test_pages_that_are_not_reports_are_websites_with_the_site_card(cards):
     for path in ("index.html", "rubrique/urgences/index.html", "archives/index.html"):
         tags = dict(meta(soup(cards.output / path)))
         assert tags["og:type"] == "website", path
-        assert tags["og:image"] == f"{SITEURL}/theme/img/partage/pouls-carte.png", path
+        assert tags["og:image"] == f"{SITEURL}/theme/{fingerprinted('img/partage/pouls-carte.png')}", path
         assert "article:published_time" not in tags, path
 
 
@@ -213,7 +220,9 @@ def test_report_page_ends_with_its_share_links_and_the_two_hidden_buttons(cards)
     ]
     assert block.select_one('[role="status"]') is not None
     scripts = page.select("script[src]")
-    assert [s["src"] for s in scripts] == [f"{SITEURL}/theme/js/share.js"] and scripts[0].has_attr("defer")
+    assert [s["src"] for s in scripts] == [f"{SITEURL}/theme/{fingerprinted('js/share.js')}"]
+    assert scripts[0].has_attr("defer")
+    assert (cards.output / "theme" / fingerprinted("js/share.js")).is_file()
     assert (cards.output / "theme/js/share.js").is_file()
     assert page.select("script:not([src]):not([type='application/ld+json'])") == []
 

@@ -11,13 +11,14 @@ from PIL import Image
 from conftest import SITES, soup
 from desk.build import ROOT, build_site, reset_pelican_state
 from desk.checks import CheckSettings, check_site
+from french_typography.french_typography import typographize
+from structured_data.rules import HEADLINE_MAX_LENGTH, headline_findings
 from structured_data.structured_data import (
-    HEADLINE_MAX_LENGTH,
     StructuredDataSettings,
     StructuredDataSettingsError,
-    headline_warning,
     to_json_ld,
 )
+from theme_assets.theme_assets import fingerprinted_name
 
 SITEURL = "https://pouls.example.fr"
 NEWS_ARTICLE_KEYS = {
@@ -25,6 +26,11 @@ NEWS_ARTICLE_KEYS = {
     "dateModified", "author", "publisher", "articleSection", "keywords", "inLanguage", "isAccessibleForFree",
 }
 RATIOS = [(16, 9), (4, 3), (1, 1)]
+
+
+def fingerprinted(relative):
+    """The published name of a theme file: its name and the digest of its bytes (theme_assets)."""
+    return fingerprinted_name(relative, (ROOT / "theme" / "static" / relative).read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +97,8 @@ def test_news_article_carries_every_property_with_its_visible_value(published):
             assert (published.output / urlsplit(author["url"]).path.lstrip("/") / "index.html").is_file()
         publisher = article["publisher"]
         assert publisher["@type"] == "Organization" and publisher["name"] == "Pouls" and publisher["url"] == SITEURL + "/"
-        assert publisher["logo"]["url"] == f"{SITEURL}/theme/img/logo-pouls.png"
+        assert publisher["logo"]["url"] == f"{SITEURL}/theme/{fingerprinted('img/logo-pouls.png')}"
+        assert (published.output / "theme" / fingerprinted("img/logo-pouls.png")).is_file()
         assert (published.output / "theme/img/logo-pouls.png").is_file()
         crumbs = [a.get_text() for a in page.select(".breadcrumb a")]
         assert article["articleSection"] == crumbs[-1]
@@ -144,7 +151,7 @@ def test_report_with_an_image_shares_crops_of_it_and_one_without_the_site_cards(
     without = published.output / "organisation/hygiene-des-mains-chu-brest/index.html"
     [article] = of_type(json_ld(without, public_url(published, without))[0], "NewsArticle")
     assert [image["url"] for image in article["image"]] == [
-        f"{SITEURL}/theme/img/partage/pouls-{name}.png" for name in ("16x9", "4x3", "1x1")
+        f"{SITEURL}/theme/{fingerprinted(f'img/partage/pouls-{name}.png')}" for name in ("16x9", "4x3", "1x1")
     ]
 
 
@@ -204,15 +211,30 @@ def test_json_ld_text_can_never_close_its_script_element():
 
 
 def test_headline_of_110_characters_passes_and_111_is_a_warning():
-    assert headline_warning("a" * 110) is None
-    assert headline_warning("<em>a</em>" + "b" * 109) is None  # tags are not characters a reader sees
-    assert headline_warning("a" * 111) == (
-        "le titre fait 111\u00a0caractères\u00a0; au-delà de 110, les moteurs de recherche et les agrégateurs "
+    assert headline_findings("a" * 110) == []
+    assert headline_findings("<em>a</em>" + "b" * 109) == []  # tags are not characters a reader sees
+    [finding] = headline_findings("a" * 111)
+    assert (finding.code, finding.severity) == ("headline-too-long", "warning")
+    assert finding.message == (
+        "le titre fait 111\u00a0caractères\u202f; au-delà de 110, les moteurs de recherche et les agrégateurs "
         "d’actualité peuvent le couper. Raccourcissez-le à 110\u00a0caractères au plus."
+    )
+    assert finding.english("articles/x.md") == (
+        "structured_data: articles/x.md: the title is 111 characters long; beyond 110, search engines and news "
+        "aggregators may cut it. Shorten it to 110 characters at most"
     )
 
 
-def test_make_check_warns_about_a_long_headline_at_its_line(copy_site):
+def test_a_headline_is_measured_as_typographed_so_the_source_and_the_built_title_agree():
+    # Typography turns « "…" » into « «\u00a0…\u00a0» », two characters more: the build holds the
+    # typographed title, make check reads the typed one; both are measured typographed.
+    typed = '"' + "a" * 108 + '"'
+    assert headline_findings(typed)[0].values["length"] == 112
+    assert headline_findings(typographize(typed))[0].values == headline_findings(typed)[0].values
+    assert headline_findings("a" * 107 + "...") == []  # « … » is one character
+
+
+def test_make_check_and_the_build_warn_about_a_long_headline_at_its_line(copy_site, build):
     content = copy_site("check-clean")
     long_title = "Urgences : " + "une nuit très longue au service d’accueil, " * 3
     report = content / "articles" / "urgences" / "titre-long.md"
@@ -221,8 +243,12 @@ def test_make_check_warns_about_a_long_headline_at_its_line(copy_site):
     )
     settings = CheckSettings.from_settings(read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)}))
     found = [str(p) for p in check_site(settings).warnings if "titre-long.md" in p.path]
-    assert found == [f"{content.name}/articles/urgences/titre-long.md:2: avertissement\u00a0: "
-                     + headline_warning(long_title.strip())]
+    [finding] = headline_findings(long_title.strip())
+    assert found == [f"{content.name}/articles/urgences/titre-long.md:2: avertissement\u00a0: " + finding.message]
+    result = build(content)
+    assert [w for w in result.warnings if "titre-long.md" in w] == [
+        finding.english("articles/urgences/titre-long.md")
+    ]
 
 
 def test_sample_content_has_no_headline_warning():

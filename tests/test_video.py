@@ -1,5 +1,6 @@
 """Video to RGAA 4.1: a clip published with the site, captioned; a platform's video stays a link."""
 
+import re
 import shutil
 
 import pytest
@@ -144,7 +145,9 @@ def test_a_platform_video_without_poster_uses_the_site_card(sample_site):
     page = soup(sample_site.output / "brules/centre-brules-nantes/index.html")
     link = page.select_one("section.article-video a")
     assert link.get_text(" ", strip=True) == "Regarder la vidéo sur video.pouls.example.fr (site externe)"
-    assert link.img["src"] == "/theme/img/partage/pouls-carte.png"
+    # The site's card is a theme file, named through static_url(): fingerprinted (plugin theme_assets).
+    assert re.fullmatch(r"/theme/img/partage/pouls-carte\.[0-9a-f]{12}\.png", link.img["src"]), link.img["src"]
+    assert (sample_site.output / link.img["src"].lstrip("/")).is_file()
     assert (sample_site.output / "theme/img/partage/pouls-carte.png").is_file()
 
 
@@ -179,9 +182,11 @@ def test_broken_captions_are_a_build_error_and_a_make_check_error_naming_the_fil
     assert page.select("video track") == []  # previewed without the broken track, never published (error)
     settings = CheckSettings.from_settings(read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)}))
     errors = [str(p) for p in check_site(settings).errors]
+    # make check prints it like every plugin rule, at the report's `VideoCaptions:` line (7),
+    # naming the .vtt file and its own line (7 too, by chance).
     assert errors == [
-        f"video-reports/videos/essai.fr.vtt:7: erreur\u00a0: {problem.french} "
-        "(sous-titres de video-reports/articles/urgences/clip-publie.md, ligne 7)"
+        "video-reports/articles/urgences/clip-publie.md:7: erreur\u00a0: les sous-titres "
+        f"\u00ab\u00a0content/videos/essai.fr.vtt\u00a0\u00bb, ligne 7\u00a0: {problem.french}"
     ]
 
 
@@ -190,12 +195,14 @@ def test_missing_video_files_are_named_by_the_build_and_by_make_check(build, tmp
     (content / "videos" / "essai.mp4").unlink()
     (content / "videos" / "essai.fr.vtt").unlink()
     result = build(content)
-    ours = [w for w in result.warnings if "clip-publie.md" in w]
-    assert ours == [
+    # A file that points nowhere is an error on both sides (make check always said so).
+    assert [e for e in result.errors if "clip-publie.md" in e] == [
         "article_meta: articles/urgences/clip-publie.md: VideoFile 'videos/essai.mp4' does not exist under "
         "content/; add the file or fix the VideoFile key",
         "article_meta: articles/urgences/clip-publie.md: VideoCaptions 'videos/essai.fr.vtt' does not exist under "
         "content/; add the file or fix the VideoCaptions key",
+    ]
+    assert [w for w in result.warnings if "clip-publie.md" in w] == [
         "article_meta: articles/urgences/clip-publie.md: Transcript is set but Video is not; add « Video: https://… » "
         "or remove Transcript",
     ]

@@ -13,8 +13,9 @@ Two kinds, from the front matter:
 Either kind needs a `Transcript` (shown next to the video). A WebVTT file that
 webvtt-py cannot read strictly, that holds no cue, a block that is neither a cue nor
 a NOTE/STYLE/REGION, or a cue ending before it starts, is an error naming the file
-and the line: `check_captions()` is the one function the build (plugin article_meta)
-and `make check` (desk/checks.py) both call.
+and the line: `check_captions()` says what and where, and rules.py turns it into the
+`captions-invalid` Finding the build (plugin article_meta) logs and `make check`
+(desk/checks.py) prints, through the same `read_media()`.
 """
 
 import ast

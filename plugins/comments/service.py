@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pouls_common.paths import ROOT
+from theme_assets.theme_assets import static_url_from_manifest
 
 from . import store
 from .model import body_fingerprint, hold_reasons, render_body, truncate_ip, validate_submission
@@ -307,6 +308,8 @@ class CommentService:
     def page(self, status, template, **values):
         values.setdefault("site_url", self.site_url())
         values.setdefault("action", self.config.base_path)
+        # Theme files have fingerprinted names: the manifest of the build beside the index says which.
+        values.setdefault("static_url", static_url_from_manifest(self.config.site_index, values["site_url"]))
         body = self.templates.get_template(template).render(**values)
         return Response(status, body.encode("utf-8"))
 

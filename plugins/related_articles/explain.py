@@ -22,7 +22,8 @@ from pelican.settings import read_settings as read_pelican_settings
 from pouls_common.reports import every_report, is_public
 
 from .config import RelatedArticlesSettingsError, read_settings
-from .ranking import RelatedIndex, resolve_pins
+from .pins import resolve_pins
+from .ranking import RelatedIndex
 from .related_articles import report_from_article
 
 COLUMNS = (
@@ -81,7 +82,7 @@ def describe(slug, settings, generator, limit):
         lines += ["Ce reportage n’est pas publié : il n’apparaîtra dans aucun bloc.", ""]
     if report.pins:
         lines.append("Épinglés par la rédaction (Related:) : " + ", ".join(report.pins))
-    lines += [f"  ! {notice}" for notice in notices]
+    lines += [f"  ! {notice.message}" for notice in notices]
     lines += ["", "Bloc « Sur le même sujet » :"]
     for number, other in enumerate(getattr(target, "related_articles", []), start=1):
         lines.append(f"  {number}. {other.slug} — {other.title}")

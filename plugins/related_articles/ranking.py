@@ -38,7 +38,6 @@ whatever the size of the site: no N×N matrix, no loop over all pairs. Hospitals
 and rubrique never generate candidates (they are shared by too many reports).
 """
 
-import difflib
 import heapq
 import math
 from dataclasses import dataclass
@@ -47,6 +46,9 @@ from operator import itemgetter
 
 from .analysis import Analyzer, normalise_key
 from .config import RelatedSettings
+from .pins import parse_pins, resolve_pins, unlisted_names
+
+__all__ = ["RelatedIndex", "Report", "compute_related", "parse_pins", "resolve_pins"]
 
 TITLE_WEIGHT = 2
 SUMMARY_WEIGHT = 1
@@ -76,29 +78,8 @@ class Report:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A warning for the editor: a logging template (lazy %s) and its arguments."""
-
-    message: str
-    args: tuple
-
-    def __str__(self):
-        return self.message % self.args
-
-
 def _rarity(df, n):
     return math.log((1 + n) / df) / math.log(1 + n)
-
-
-def parse_pins(value):
-    """Slugs of a `Related:` value: comma-separated, or `;`-separated when present."""
-    if value is None:
-        return ()
-    if isinstance(value, (list, tuple)):
-        value = ",".join(str(item) for item in value)
-    separator = ";" if ";" in value else ","
-    return tuple(slug.strip() for slug in value.split(separator) if slug.strip())
 
 
 class RelatedIndex:
@@ -466,52 +447,6 @@ class RelatedIndex:
         return rows[:limit]
 
 
-def resolve_pins(report, index, unlisted_slugs, limit):
-    """Positions pinned by an editor's `Related:`, in their order, and notices for the bad ones.
-
-    `unlisted_slugs` are the slugs of drafts, hidden and future-dated reports: pinning one
-    of those is reported as such rather than as an unknown slug.
-    """
-    positions, notices = [], []
-    for slug in report.pins:
-        found = index.position(slug)
-        if slug in (report.slug, f"{report.rubrique}/{report.slug}"):
-            notices.append(Notice(
-                "related_articles: %s lists its own slug %r in Related:; remove it",
-                (report.source, slug)))
-        elif len(found) > 1:
-            notices.append(Notice(
-                "related_articles: %s pins %r in Related:, but several reports have that "
-                "slug; write it as <rubrique>/%s",
-                (report.source, slug, slug)))
-        elif found:
-            if found[0] in positions:
-                notices.append(Notice(
-                    "related_articles: %s pins %r twice in Related:; keep one",
-                    (report.source, slug)))
-            else:
-                positions.append(found[0])
-        elif slug in unlisted_slugs:
-            notices.append(Notice(
-                "related_articles: %s pins %r in Related:, which is a draft, hidden or "
-                "future-dated report; it is left out until it is published",
-                (report.source, slug)))
-        else:
-            close = difflib.get_close_matches(slug, [other.slug for other in index.reports], n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
-            notices.append(Notice(
-                "related_articles: %s pins unknown report %r in Related:; use the file name "
-                "of a published report without .md (%s)",
-                (report.source, slug, hint)))
-    if len(positions) > limit:
-        notices.append(Notice(
-            "related_articles: %s pins %d reports in Related: but only %d are shown; "
-            "remove some or raise RELATED_ARTICLES_MAX",
-            (report.source, len(positions), limit)))
-        positions = positions[:limit]
-    return positions, notices
-
-
 def compute_related(published, unlisted=(), settings=None):
     """Related positions for every report, with the notices for the editor.
 
@@ -521,8 +456,7 @@ def compute_related(published, unlisted=(), settings=None):
     """
     settings = settings or RelatedSettings()
     index = RelatedIndex(published, settings)
-    unlisted_slugs = {report.slug for report in unlisted}
-    unlisted_slugs |= {f"{report.rubrique}/{report.slug}" for report in unlisted}
+    unlisted_slugs = unlisted_names(unlisted)
     notices, for_published, for_unlisted = [], [], []
     for i, report in enumerate(index.reports):
         pins, pin_notices = resolve_pins(report, index, unlisted_slugs, settings.max_items)

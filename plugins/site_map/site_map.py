@@ -56,6 +56,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from pouls_common.reports import is_public
+from pouls_common.settings import read_addresses
 from pouls_common.text import plain_text
 
 logger = logging.getLogger(__name__)
@@ -100,12 +101,8 @@ class SiteMapSettings:
     @classmethod
     def from_settings(cls, settings):
         values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
-        for key in ("SITE_MAP_URL", "SITE_MAP_SAVE_AS"):
-            if not isinstance(values[key], str) or not values[key].strip():
-                _fail(key, values[key], f"set it to a non-empty string like {DEFAULTS[key]!r} in pelicanconf.py")
-        if not values["SITE_MAP_SAVE_AS"].endswith(".html"):
-            _fail("SITE_MAP_SAVE_AS", values["SITE_MAP_SAVE_AS"],
-                  f"it names a file and must end in .html, like {DEFAULTS['SITE_MAP_SAVE_AS']!r}")
+        pages = {key: DEFAULTS[key] for key in ("SITE_MAP_URL", "SITE_MAP_SAVE_AS")}
+        values.update(read_addresses("site_map", settings, pages, SiteMapSettingsError))
         for key, suffix in (("SITE_MAP_XML_SAVE_AS", ".xml"), ("SITE_MAP_NEWS_SAVE_AS", ".xml"),
                             ("SITE_MAP_ROBOTS_SAVE_AS", ".txt")):
             value = values[key]
@@ -321,6 +318,11 @@ def validate_settings(pelican):
     SiteMapSettings.from_settings(pelican.settings)
 
 
+def add_site_map_url(generator):
+    """Give every template `site_map_url`, the address of the « Plan du site » page."""
+    generator.env.globals["site_map_url"] = SiteMapSettings.from_settings(generator.settings).url
+
+
 def add_site_map_generator(pelican):
     return SiteMapGenerator
 
@@ -328,6 +330,9 @@ def add_site_map_generator(pelican):
 def register():
     # initialized: settings are final; an exception stops the build before any reading.
     signals.initialized.connect(validate_settings)
+    # generator_init: each generator has its own Jinja environment; the footer of every page
+    # and the 404 page link to the site map.
+    signals.generator_init.connect(add_site_map_url)
     # get_generators: a generator writes after every generator has built its context,
     # so the page can list pages, rubriques, tags, authors and hospitals together; the
     # generator then follows the build's writes itself (content_written, finalized).

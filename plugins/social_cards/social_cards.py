@@ -10,7 +10,8 @@ For every report (published, hidden, draft) it sets:
 The crops are cut with Pillow from the report image (`article.image`, plugin
 article_meta), centred, then brought down to SOCIAL_CARDS_WIDTH (1 200 px) wide; a
 picture too small for that gives the largest crop it allows and a build warning
-(`make publish` refuses it: a crop is never enlarged). A report without an image
+(`make publish` refuses it: a crop is never enlarged). That rule is a plain function
+in rules.py, which `make check` calls too. A report without an image
 uses the site's own cards, drawn once by tools/draw_site_images.py and kept in the
 theme (`img/partage/`). Every address is absolute: a card is read by programs that
 never saw the page.
@@ -42,19 +43,18 @@ from pelican import signals
 from PIL import Image
 
 from pouls_common.reports import every_report
+from pouls_common.rules import log_finding
 from pouls_common.text import plain_text
 from pouls_common.urls import absolute_siteurl, absolute_url
 from theme_assets.theme_assets import static_url_for
+
+from .rules import CARD, CROPS, crop_box, crop_size, share_image_findings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_WIDTH = 1200
 DEFAULT_FOLDER = "images/partage"
 DEFAULT_SITE_ALT = "Pouls, l’actualité des hôpitaux et de la santé\u00a0: le nom du site sous un tracé de pouls, en blanc sur fond grenat."
-# (name, ratio width, ratio height): the three crops Google asks of a news article's
-# image, then Open Graph's 1 200 × 630 (40:21) card.
-CROPS = (("16x9", 16, 9), ("4x3", 4, 3), ("1x1", 1, 1))
-CARD = ("carte", 40, 21)
 # The site's own cards, in the theme's static folder (drawn by tools/draw_site_images.py).
 SITE_IMAGES = {name: f"img/partage/pouls-{name}.png" for name, _, _ in (*CROPS, CARD)}
 # Same encoder settings every build: same input, same bytes.
@@ -131,27 +131,6 @@ class ShareLink:
 # --------------------------------------------------------------------- plain functions
 
 
-def crop_box(width, height, ratio_w, ratio_h):
-    """The largest centred box of `ratio_w:ratio_h` inside a `width` × `height` picture."""
-    if width * ratio_h > height * ratio_w:  # wider than the ratio: full height
-        box_h = height
-        box_w = min(width, round(height * ratio_w / ratio_h))
-    else:
-        box_w = width
-        box_h = min(height, round(width * ratio_h / ratio_w))
-    left = (width - box_w) // 2
-    top = (height - box_h) // 2
-    return (left, top, left + box_w, top + box_h)
-
-
-def crop_size(box, ratio_w, ratio_h, target_width):
-    """Output size of a crop: `target_width` wide, or the box's own width if narrower (never enlarged)."""
-    box_w = box[2] - box[0]
-    width = min(target_width, box_w)
-    height = round(width * ratio_h / ratio_w)
-    return width, min(height, box[3] - box[1])
-
-
 def crop_file(folder, src, name):
     """`images/a/photo.webp` + `16x9` → `images/partage/a-photo-16x9.jpg` (unquoted, in the output)."""
     parts = PurePosixPath(unquote(src)).with_suffix("").parts
@@ -160,20 +139,15 @@ def crop_file(folder, src, name):
 
 
 def plan_share_images(image, base, options):
-    """(crops, card, short) for a report image dict of article_meta.
-
-    `short` lists the (name, width) of the crops narrower than options.width.
-    """
-    crops, short = [], []
+    """(crops, card) for a report image dict of article_meta."""
+    crops = []
     for name, ratio_w, ratio_h in (*CROPS, CARD):
         box = crop_box(image["width"], image["height"], ratio_w, ratio_h)
         width, height = crop_size(box, ratio_w, ratio_h, options.width)
         path = crop_file(options.folder, image["src"], name)
         crops.append(ShareImage(name, absolute_url(base, quote(path)), width, height, image["alt"],
                                 path=path, source=unquote(image["src"]), box=box))
-        if width < options.width:
-            short.append((name, width))
-    return tuple(crops[:3]), crops[3], short
+    return tuple(crops[:3]), crops[3]
 
 
 def site_share_images(settings, base, options):
@@ -191,17 +165,6 @@ def site_share_images(settings, base, options):
             continue
         found[name] = ShareImage(name, static_url(relative), size[0], size[1], options.site_alt)
     return found
-
-
-def too_small_message(image, short, options):
-    """The build warning for a picture too small for full-width crops (names the fix)."""
-    crops = ", ".join(f"{name.replace('x', ':') if name != 'carte' else '1 200 × 630'} {width} px" for name, width in short)
-    return (
-        f"Image {unquote(image['src'])!r} is {image['width']} × {image['height']} px, too small for "
-        f"{options.width} px wide share crops; they are made as large as it allows ({crops}). "
-        f"Export the picture at least {options.width} × {options.width} px "
-        f"(for example {round(options.width * 16 / 9)} × {options.width} to keep 16:9)"
-    )
 
 
 def _query(**values):
@@ -301,10 +264,9 @@ def attach_share_images(generator):
     for report in every_report(generator):
         image = getattr(report, "image", None)
         if image:
-            crops, card, short = plan_share_images(image, base, options)
-            if short:
-                logger.warning("social_cards: %s: %s", report.relative_source_path,
-                               too_small_message(image, short, options))
+            crops, card = plan_share_images(image, base, options)
+            for finding in share_image_findings(image, options.width):
+                log_finding(logger, finding, report.relative_source_path)
         else:
             crops = tuple(site[name] for name, _, _ in CROPS if name in site)
             card = site.get(CARD[0])

@@ -14,10 +14,10 @@ written by french_dates' `datetime_iso`, the function behind every visible
 `<time datetime>`, so the two can never differ. The images are the three crops of
 plugin social_cards; every address is absolute (pouls_common.urls).
 
-One content rule lives here: a headline longer than HEADLINE_MAX_LENGTH (110)
-characters, which Google may cut. `make check` calls `headline_warning()`; the
-build does not warn, since `make publish` refuses any warning and a long title is
-the editor's call.
+One content rule lives beside it, in rules.py: a headline longer than
+HEADLINE_MAX_LENGTH (110) characters, which Google may cut. The build logs it as a
+warning for every report, and `make check` prints it at the line of `Title:`: both
+call `headline_findings()`. Like any build warning, it makes `make publish` refuse.
 
 Settings (defaults shown):
 
@@ -34,15 +34,17 @@ from pelican import signals
 
 from french_dates.french_dates import datetime_iso
 from pouls_common.reports import every_report
+from pouls_common.rules import log_finding
 from pouls_common.text import plain_text
 from pouls_common.urls import absolute_siteurl, absolute_url
 from theme_assets.theme_assets import static_url_for
+
+from .rules import headline_findings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LOGO = "img/logo-pouls.png"
 DEFAULT_LANGUAGE = "fr-FR"
-HEADLINE_MAX_LENGTH = 110
 HOME_LABEL = "Accueil"
 SCHEMA = "https://schema.org"
 # What must never appear raw inside <script>: « </script> » would close it, « <!-- »
@@ -87,28 +89,6 @@ class Logo:
 class Crumb:
     name: str
     url: str  # relative to SITEURL, "" for the home page
-
-
-# --------------------------------------------------------------------- the content rule
-
-
-def headline_length(title):
-    """Characters of a headline as readers see it: tags dropped, runs of spaces counted once."""
-    return len(" ".join(plain_text(title).split()))
-
-
-def headline_warning(title, limit=HEADLINE_MAX_LENGTH):
-    """The French warning for a headline longer than `limit` characters, or None.
-
-    Called by `make check` (desk/checks.py) on the `Title:` of every report.
-    """
-    length = headline_length(title or "")
-    if length <= limit:
-        return None
-    return (
-        f"le titre fait {length}\u00a0caractères\u00a0; au-delà de {limit}, les moteurs de recherche "
-        f"et les agrégateurs d’actualité peuvent le couper. Raccourcissez-le à {limit}\u00a0caractères au plus."
-    )
 
 
 # --------------------------------------------------------------------- plain functions
@@ -245,6 +225,13 @@ def attach_breadcrumbs(generator):
         report.breadcrumb = breadcrumb_items(report)
 
 
+def log_headline_findings(generator):
+    """Warn about every report whose headline search engines may cut (rules.py, as `make check`)."""
+    for report in every_report(generator):
+        for finding in headline_findings(report.title):
+            log_finding(logger, finding, report.relative_source_path)
+
+
 def attach_structured_data(generators):
     """Each report's JSON-LD, once every plugin has described it (crops, authors, rubrique)."""
     from pelican.generators import ArticlesGenerator
@@ -274,6 +261,8 @@ def register():
     signals.initialized.connect(validate_settings)
     # finalized: rubriques gave every report its category at pretaxonomy.
     signals.article_generator_finalized.connect(attach_breadcrumbs)
+    # finalized: every report is read and its title typographed (content_object_init).
+    signals.article_generator_finalized.connect(log_headline_findings)
     # all_generators_finalized: every plugin has described the reports (social_cards'
     # crops at article_generator_finalized included); nothing is rendered yet.
     signals.all_generators_finalized.connect(attach_structured_data)
