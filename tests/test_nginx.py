@@ -19,10 +19,10 @@ import pytest
 
 from browser import chromium, chromium_available
 from comments import store
+from comments_support import index_of, service_env, service_process, token_from
 from desk.build import ROOT
 from desk.publish import publish
-from test_comments_support import index_of, service_env, service_process, token_from
-from test_nginx_support import (
+from nginx_support import (
     SECURITY_HEADERS,
     check_configuration,
     configure,

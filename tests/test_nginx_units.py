@@ -8,7 +8,7 @@ import pytest
 
 from comments.service import ConfigError, ServiceConfig
 from desk.build import ROOT
-from test_nginx_support import renderer
+from nginx_support import renderer
 
 UNITS = ROOT / "deploy" / "systemd"
 

@@ -7,9 +7,9 @@ import shutil
 from urllib.parse import urlsplit
 
 from comments.service import CommentService, ServiceConfig
+from comments_support import index_of, service_env
 from conftest import soup
 from desk.build import ROOT
-from test_comments_support import index_of, service_env
 from theme_assets.theme_assets import fingerprinted_name, static_url_from_manifest, theme_manifest
 
 FINGERPRINTED = re.compile(r"^/theme/(.+)\.([0-9a-f]{12})(\.[a-z0-9]+)$")

@@ -24,7 +24,7 @@ Settings (pelicanconf.py):
 import json
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -35,57 +35,16 @@ from pelican import signals
 from pouls_common.reports import every_report
 
 from .model import SLUG_RE, CommentFormatError, parse_comment
+from .settings import read_comments_settings
 
 logger = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
 
 
-@dataclass(frozen=True)
-class CommentsSettings:
-    path: str = "comments"
-    endpoint: str = "http://127.0.0.1:8001/commentaires"
-    index_save_as: str = "donnees/commentaires.json"
-
-
 class CommentThread(NamedTuple):
     comment: object
     replies: list
-
-
-def read_comments_settings(settings):
-    """Return (CommentsSettings, [problem, …]); a bad value falls back to its default."""
-    defaults = CommentsSettings()
-    values = {}
-    problems = []
-
-    path = settings.get("COMMENTS_PATH", defaults.path)
-    if not isinstance(path, str) or not path or os.path.isabs(path) or ".." in Path(path).parts:
-        problems.append(
-            f"COMMENTS_PATH = {path!r} must be a folder name relative to PATH, like {defaults.path!r}"
-        )
-    else:
-        values["path"] = path
-
-    endpoint = settings.get("COMMENTS_ENDPOINT", defaults.endpoint)
-    parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.append(
-            f"COMMENTS_ENDPOINT = {endpoint!r} must be the http(s) URL of the comment service, "
-            f"like {defaults.endpoint!r}"
-        )
-    else:
-        values["endpoint"] = endpoint
-
-    save_as = settings.get("COMMENTS_INDEX_SAVE_AS", defaults.index_save_as)
-    if not isinstance(save_as, str) or not save_as.endswith(".json") or os.path.isabs(save_as) or ".." in Path(save_as).parts:
-        problems.append(
-            f"COMMENTS_INDEX_SAVE_AS = {save_as!r} must be a relative .json path inside the output, "
-            f"like {defaults.index_save_as!r}"
-        )
-    else:
-        values["index_save_as"] = save_as
-    return CommentsSettings(**values), problems
 
 
 def comments_open(metadata):
@@ -175,8 +134,9 @@ def resolve_threads(comments):
     return kept, threads, problems
 
 
-def site_index(articles, siteurl):
-    """The JSON-ready list of reports a reader may comment on, with their approved comment ids."""
+def site_index(articles, siteurl, reserved_names=()):
+    """The JSON-ready list of reports a reader may comment on, with their approved comment ids,
+    and the names readers may not sign with (the newsroom's, the site's authors)."""
     entries = {}
     for article in articles:
         entries[article.slug] = {
@@ -185,7 +145,10 @@ def site_index(articles, siteurl):
             "comments_open": bool(getattr(article, "comments_open", False)),
             "comments": [comment.id for comment in getattr(article, "comments", [])],
         }
-    return {"version": INDEX_VERSION, "siteurl": siteurl, "articles": dict(sorted(entries.items()))}
+    authors = {str(author) for article in articles for author in getattr(article, "authors", ())}
+    names = sorted(set(reserved_names) | authors)
+    return {"version": INDEX_VERSION, "siteurl": siteurl, "articles": dict(sorted(entries.items())),
+            "reserved_names": names}
 
 
 # --- receivers ----------------------------------------------------------------
@@ -257,7 +220,8 @@ def write_comments_index(generator, writer):
     """Write the list of published reports for the intake service (sorted: same input, same bytes)."""
     config, _ = read_comments_settings(generator.settings)
     published = list(generator.articles) + list(generator.hidden_articles)
-    index = site_index(published, generator.settings.get("SITEURL", ""))
+    reserved = (*config.reserved_names, config.newsroom_name, generator.settings.get("AUTHOR") or "")
+    index = site_index(published, generator.settings.get("SITEURL", ""), [name for name in reserved if name])
     target = Path(generator.output_path) / config.index_save_as
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -45,7 +45,10 @@ EMAIL_MAX = 254
 WEBSITE_MAX = 200
 BODY_MAX = 4000
 
-HEADER_KEYS = ("Author", "Website", "Date", "Parent")
+HEADER_KEYS = ("Author", "Website", "Date", "Parent", "Role")
+# `Role: newsroom` marks a reply written by the newsroom from the moderation desk. Readers'
+# comments are written by `approve()` from the queue, which never writes this header.
+NEWSROOM_ROLE = "newsroom"
 REQUIRED_KEYS = ("Author", "Date")
 LINK_REL = "nofollow ugc noopener"
 
@@ -92,6 +95,7 @@ class Comment:
     article_slug: str = ""
     source_path: str = ""
     in_reply_to: str | None = None
+    newsroom: bool = False
 
 
 # --- cleaning -----------------------------------------------------------------
@@ -238,12 +242,13 @@ def validate_website(value):
     return website, None
 
 
-def validate_submission(raw):
+def validate_submission(raw, reserved_names=()):
     """Clean a reader's submission and check it.
 
     `raw` maps field names (name, email, website, body, parent) to strings. Returns
     `(fields, errors)`: the cleaned fields, always (so a form can be shown again with
-    the reader's text kept), and French messages keyed by field name.
+    the reader's text kept), and French messages keyed by field name. A name that is
+    one of `reserved_names` (see `reserved_name()`) is refused.
     """
     errors = {}
     raw_name = raw.get("name") or ""
@@ -253,6 +258,17 @@ def validate_submission(raw):
         errors["name"] = "Indiquez un nom ou un pseudonyme."
     elif len(name) > NAME_MAX:
         errors["name"] = f"Le nom est trop long ({NAME_MAX} caractères au plus)."
+
+    if not errors.get("name") and any(char in raw_name for char in LINE_BREAKS):
+        # A line break in a name is an attempt to forge a header (file or e-mail): refused, never folded.
+        errors["name"] = "Le nom ne peut pas contenir de retour à la ligne."
+    elif not errors.get("name") and reserved_names:
+        taken = reserved_name(name, reserved_names)
+        if taken:
+            errors["name"] = (
+                f"Le nom «\u00a0{name}\u00a0» est réservé à la rédaction de Pouls. "
+                "Choisissez un autre nom ou pseudonyme."
+            )
 
     email = clean_line(raw_email)
     if any(char in raw_email for char in LINE_BREAKS):
@@ -286,9 +302,10 @@ def validate_submission(raw):
     return fields, errors
 
 
-def hold_reasons(body, website, hold_words, max_links):
-    """Why a valid comment deserves the moderator's attention (many links, held words)."""
-    reasons = []
+def hold_reasons(body, website, hold_words, max_links, name="", reserved_names=()):
+    """Why a valid comment deserves the moderator's attention: many links, held words, a name
+    that imitates the newsroom's with letters of another script, a name mixing scripts."""
+    reasons = list(lookalike_reasons(name, reserved_names)) if name else []
     links = count_links(body) + (1 if website else 0)
     if links > max_links:
         reasons.append(f"liens:{links}")
@@ -297,6 +314,107 @@ def hold_reasons(body, website, hold_words, max_links):
         if re.search(r"(?<!\w)" + re.escape(word.casefold()) + r"(?!\w)", folded):
             reasons.append(f"mot:{word}")
     return reasons
+
+
+FLAG_SEPARATOR = "; "
+
+
+def join_flags(reasons):
+    """The hold reasons as stored in the queue (a hold word may contain spaces, never « ; »)."""
+    return FLAG_SEPARATOR.join(reasons)
+
+
+def split_flags(flags):
+    return [flag for flag in (flags or "").split(FLAG_SEPARATOR) if flag]
+
+
+def describe_flag(flag):
+    """A stored hold reason, in French for the moderator."""
+    kind, _, value = flag.partition(":")
+    if kind == "liens":
+        return f"{value}\u00a0liens"
+    if kind == "mot":
+        return f"mot surveillé «\u00a0{value}\u00a0»"
+    if kind == "nom-sosie":
+        return f"nom qui imite «\u00a0{value}\u00a0» avec des lettres d’une autre écriture"
+    if kind == "nom-mixte":
+        return f"nom qui mêle plusieurs écritures ({value})"
+    return flag
+
+
+# --- who is speaking: reserved names and lookalikes -----------------------------
+
+_SCRIPT_NAMES = {"LATIN": "latin", "CYRILLIC": "cyrillique", "GREEK": "grec", "ARMENIAN": "arménien",
+                 "HEBREW": "hébreu", "ARABIC": "arabe", "CHEROKEE": "cherokee"}
+
+
+def fold_name(name):
+    """A name reduced to what a reader sees: NFKC, no invisible or bidi character, case-folded,
+    accents removed, punctuation and spaces as single spaces. « RÉDACTION », « Ré\u200bdaction »
+    and « Re\u0301daction » (NFD) all fold to « redaction »."""
+    text = unicodedata.normalize("NFKC", name or "")
+    text = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf") and char not in INVISIBLE)
+    text = unicodedata.normalize("NFD", text.casefold())
+    text = "".join(char for char in text if unicodedata.category(char) != "Mn")
+    text = "".join(char if char.isalnum() else " " for char in unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
+
+
+def _contains_words(folded, reserved_folded):
+    words, wanted = folded.split(), reserved_folded.split()
+    if not wanted:
+        return False
+    return any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
+
+
+def reserved_name(name, reserved_names):
+    """The reserved name that `name` is, or contains as whole words, once folded; else None."""
+    folded = fold_name(name)
+    for reserved in reserved_names:
+        if _contains_words(folded, fold_name(reserved)):
+            return reserved
+    return None
+
+
+def _latin_lookalike(char):
+    """The Latin letter `char` imitates, from Unicode's confusables data, or the char itself."""
+    # Imported here: loading the data costs ~0.1 s, which builds and most commands never need.
+    from confusable_homoglyphs import categories, confusables
+
+    if categories.alias(char) == "LATIN":
+        return char
+    for glyph in confusables.confusables_data.get(char, ()):
+        if len(glyph["c"]) == 1 and categories.alias(glyph["c"]) == "LATIN":
+            return glyph["c"]
+    return char
+
+
+def lookalike_reasons(name, reserved_names):
+    """Hold reasons for a name: it imitates a reserved name with letters of another script
+    (Cyrillic « о » in « Rédaction »), or it mixes scripts. Unicode's confusables data comes
+    from the confusable_homoglyphs package, never from a hand-made table."""
+    from confusable_homoglyphs import categories, confusables
+
+    cleaned = clean_line(name)
+    if not cleaned:
+        return []
+    reasons = []
+    skeleton = "".join(_latin_lookalike(char) for char in unicodedata.normalize("NFKC", cleaned))
+    if not reserved_name(cleaned, reserved_names):
+        imitated = reserved_name(skeleton, reserved_names)
+        if imitated:
+            reasons.append(f"nom-sosie:{imitated}")
+    letters = "".join(char for char in cleaned if char.isalpha())
+    if confusables.is_mixed_script(letters):
+        scripts = sorted(categories.unique_aliases(letters) - {"COMMON"})
+        reasons.append("nom-mixte:" + ", ".join(_SCRIPT_NAMES.get(s, s.lower()) for s in scripts))
+    return reasons
+
+
+def name_key(name):
+    """How a display name is matched (sender gap, erase by name): the name as shown, after
+    NFC and the removal of invisible characters, case-folded, runs of spaces as one."""
+    return " ".join(clean_line(name).casefold().split())
 
 
 # --- the comment file ---------------------------------------------------------
@@ -309,7 +427,7 @@ def _header_value(key, value):
     return text
 
 
-def serialise_comment(author, date, body, website=None, parent_id=None):
+def serialise_comment(author, date, body, website=None, parent_id=None, newsroom=False):
     """The text of a comment file. Header values are checked, never escaped into validity."""
     if date.tzinfo is None:
         raise ValueError("comment date must be timezone-aware")
@@ -327,6 +445,8 @@ def serialise_comment(author, date, body, website=None, parent_id=None):
         if not ID_RE.fullmatch(parent_id):
             raise ValueError(f"comment parent {parent_id!r} is not a comment id")
         lines.append(f"Parent: {parent_id}")
+    if newsroom:
+        lines.append(f"Role: {NEWSROOM_ROLE}")
     return "\n".join(lines) + "\n\n" + clean_body(body) + "\n"
 
 
@@ -376,6 +496,9 @@ def parse_comment(text, comment_id, article_slug="", source_path=""):
         raise CommentFormatError(f"header Parent {parent_id!r} is not a comment id")
     if parent_id == comment_id:
         raise CommentFormatError("header Parent names the comment itself; remove it or name another comment")
+    role = header.get("Role")
+    if role is not None and role != NEWSROOM_ROLE:
+        raise CommentFormatError(f"header Role {role!r} is unknown; the only role is {NEWSROOM_ROLE!r} (a newsroom reply)")
     cleaned = clean_body(body)
     if not cleaned:
         raise CommentFormatError("the body is empty; write the comment after the blank line")
@@ -389,4 +512,5 @@ def parse_comment(text, comment_id, article_slug="", source_path=""):
         body=cleaned,
         article_slug=article_slug,
         source_path=source_path,
+        newsroom=role == NEWSROOM_ROLE,
     )

@@ -89,6 +89,7 @@ class Item:
     categories: tuple = ()  # (term, scheme)
     image: Image | None = None
     source: str = ""  # content file, for log messages
+    in_reply_to: tuple = ()  # (entry id, URL) of the comment a reply answers: RFC 4685 in Atom
 
 
 
@@ -271,6 +272,10 @@ def comment_item(comment, article, report, settings, now=None):
         content_html=body,
         authors=((author, None),),
         source=source,
+        in_reply_to=(
+            (tag_uri(settings, "commentaire", article.slug, str(comment.parent_id)), f"{report.url}#comment-{comment.parent_id}")
+            if getattr(comment, "parent_id", None) else ()
+        ),
     )
 
 

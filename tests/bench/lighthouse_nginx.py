@@ -28,10 +28,10 @@ from unittest import mock
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1]), str(HERE.parents[1] / "plugins")]
 
+from comments_support import free_port, index_of, service_env, service_process
 from desk.publish import publish
+from nginx_support import configure, nginx_missing, running
 from pouls_common.paths import ROOT
-from test_comments_support import free_port, index_of, service_env, service_process
-from test_nginx_support import configure, nginx_missing, running
 
 SITE = "pouls.example.fr"
 PAGES = {"index": "/", "article": "/hematologie/hematologues-ouest-visioconference/"}
