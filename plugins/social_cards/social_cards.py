@@ -42,6 +42,7 @@ from urllib.parse import quote, unquote, urlencode
 from pelican import signals
 from PIL import Image
 
+from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
 from pouls_common.text import plain_text
@@ -52,6 +53,8 @@ from .rules import CARD, CROPS, crop_box, crop_size, share_image_findings
 
 logger = logging.getLogger(__name__)
 
+# Plugins whose work this one uses, and what for (checked when the build starts).
+NEEDS = {"article_meta": "article.image, the picture to crop"}
 DEFAULT_WIDTH = 1200
 DEFAULT_FOLDER = "images/partage"
 DEFAULT_SITE_ALT = "Pouls, l’actualité des hôpitaux et de la santé\u00a0: le nom du site sous un tracé de pouls, en blanc sur fond grenat."
@@ -244,8 +247,9 @@ def write_crops(source, jobs, cache_dir=None):
 
 
 def validate_settings(pelican):
-    """Fail the build early, with the bad value quoted, when a setting is unusable."""
+    """Fail the build early, with the bad value quoted, when a setting or a needed plugin is missing."""
     SocialCardsSettings.from_settings(pelican.settings)
+    require_plugins(pelican, "social_cards", NEEDS)
 
 
 def add_template_helpers(generator):
@@ -262,7 +266,7 @@ def attach_share_images(generator):
     base = absolute_siteurl(generator.settings)
     site = site_share_images(generator.settings, base, options)
     for report in every_report(generator):
-        image = getattr(report, "image", None)
+        image = report.image
         if image:
             crops, card = plan_share_images(image, base, options)
             for finding in share_image_findings(image, options.width):

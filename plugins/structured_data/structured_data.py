@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pelican import signals
 
 from french_dates.french_dates import datetime_iso
+from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
 from pouls_common.text import plain_text
@@ -43,6 +44,8 @@ from .rules import headline_findings
 
 logger = logging.getLogger(__name__)
 
+# Plugins whose work this one uses, and what for (checked when the build starts).
+NEEDS = {"social_cards": "article.share_crops, the NewsArticle's images"}
 DEFAULT_LOGO = "img/logo-pouls.png"
 DEFAULT_LANGUAGE = "fr-FR"
 HOME_LABEL = "Accueil"
@@ -162,7 +165,7 @@ def news_article(report, base, publisher, options, tz):
         "url": url,
         "headline": plain_text(report.title),
         "description": report_description(report),
-        "image": [image_object(crop) for crop in getattr(report, "share_crops", ())],
+        "image": [image_object(crop) for crop in report.share_crops],
         "datePublished": datetime_iso(report.date, tz),
         "dateModified": datetime_iso(modified, tz),
         "author": [
@@ -215,8 +218,9 @@ def publisher_for(settings, base, options):
 
 
 def validate_settings(pelican):
-    """Fail the build early, with the bad value quoted, when a setting is unusable."""
+    """Fail the build early, with the bad value quoted, when a setting or a needed plugin is missing."""
     StructuredDataSettings.from_settings(pelican.settings)
+    require_plugins(pelican, "structured_data", NEEDS)
 
 
 def attach_breadcrumbs(generator):
