@@ -190,6 +190,37 @@ def test_axe_finds_no_colour_contrast_violation(site, built, browser, scheme):
             assert result["passes"] == 1, (scheme, path)  # the rule ran and found text to check
 
 
+# The desk's notice of a failed publication (plugins/comments/templates/desk_page.html), served
+# by the comment service with the site's stylesheet: its tinted background must follow the scheme.
+FAILED_PUBLICATION = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Bureau de modération</title>
+<link rel="stylesheet" href="screen.css"></head>
+<body class="desk"><main>
+<section class="desk-publish desk-publish-failed" aria-label="Publication">
+  <p role="status"><strong>Publication :</strong> échec de la publication à 10:00. Publication refusée.</p>
+  <form><p><button type="submit">Republier</button> Le fichier des commentaires approuvés est conservé.</p></form>
+</section>
+</main></body></html>
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_desk_notice_of_a_failed_publication_keeps_its_contrast(tmp_path, browser, scheme):
+    from desk.build import ROOT
+
+    shutil.copy(ROOT / "theme" / "static" / "css" / "screen.css", tmp_path / "screen.css")
+    (tmp_path / "index.html").write_text(FAILED_PUBLICATION, encoding="utf-8")
+    with serve_directory(tmp_path) as base, recorded_page(browser) as tab:
+        tab.page.emulate_media(color_scheme=scheme)
+        tab.page.goto(base + "/", wait_until="networkidle")
+        tab.page.evaluate(axe_source())
+        violations = tab.page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast']}})"
+            ".then(r => r.violations.map(v => v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)))"
+        )
+    assert violations == [], (scheme, violations)
+
+
 def test_dark_mode_changes_the_colours(site, browser):
     colours = {}
     for scheme in ("light", "dark"):
