@@ -55,6 +55,7 @@ PLUGINS = [
     "structured_data",
     "site_map",
     "theme_assets",
+    "site_search",
 ]
 
 # Stable, clean URLs: a report keeps its address as long as its slug is frozen.

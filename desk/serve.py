@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from desk.build import ROOT, load_settings
 from desk.preview import page_file
+from desk.search_index import PreviewSearchIndex
 from pouls_common.paths import python_path
 
 EVENTS_PATH = "/_desk/events"
@@ -164,6 +165,8 @@ class Builder:
         self.drafts = []
         # Where each report's pages go, read once (the preview's settings file).
         self.pelican_settings = load_settings(settings, content=self.content)
+        # Search: re-indexed in the background after each full build (desk/search_index.py).
+        self.search_index = PreviewSearchIndex(self.output, self.pelican_settings, self.stream)
 
     def run(self, pages=()):
         """One build (only `pages` when given); returns the summary dict."""
@@ -217,6 +220,8 @@ class Builder:
             print(f"Aperçu à jour ({what}){elapsed}.", file=self.stream, flush=True)
         if summary["ok"] and not summary["errors"]:
             self.broadcaster.publish("reload", {"pages": pages, "skip": sorted(skip)})
+            if pages is None:
+                self.search_index.refresh()
 
 
 def pages_for_change(paths, content, settings):
@@ -323,6 +328,7 @@ def main(argv=None):
     finally:
         stop.set()
         builder.cancel(wait=True)
+        builder.search_index.close()
         broadcaster.close()
         server.server_close()
     return 0

@@ -88,6 +88,9 @@ def test_no_page_asks_another_server_for_anything(scenario, request):
         assert page.select("iframe, embed, object, audio") == [], path
         # A <video> only where the report has a clip of its own (tests/test_video.py).
         assert page.select("video") == [], path
+        # Scripts only from the site itself (the search page's js/search.js), never inline code.
+        for script in page.select("script:not([type='application/ld+json'])"):
+            assert script.get("src") and not script.get_text(strip=True), (path, str(script)[:80])
         # rel="canonical" names the page's public address; browsers never fetch it.
         for node, attribute in [(n, "href") for n in page.select('link[href]:not([rel="canonical"])')] + [
             (n, "src") for n in page.select("img[src], source[src], track[src], script[src]")
