@@ -192,6 +192,9 @@ def test_the_index_holds_the_published_reports_and_nothing_else(site, request):
         assert word not in text, f"{word!r} (only in a {where}) is in the index"
     # What every report page shows around the report is not indexed either.
     assert "sur le même sujet" not in text and "aller au contenu" not in text and "commentaires" not in text
+    # Nor the share block every report ends with (plugin social_cards): « mastodon » would find them all.
+    for words in ("partager ce reportage", "mastodon", "envoyer par courriel", "copier le lien"):
+        assert words not in text, words
 
 
 def test_a_block_marked_data_pagefind_ignore_is_shown_but_not_indexed(published_site):
