@@ -11,8 +11,11 @@ import shutil
 import subprocess
 import sys
 
+# poppler-utils: pdfinfo counts the pages of a report printed to PDF (tests/test_social_browser.py).
+# nginx, its Brotli module and openssl: tests/test_nginx.py serves a publication with the shipped
+# configuration and a self-signed certificate.
 PACKAGES = [
-    "chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation", "rsync",
+    "chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation", "rsync", "poppler-utils",
     "nginx", "libnginx-mod-http-brotli-static", "openssl",
 ]
 CHROMIUM = "/usr/bin/chromium"

@@ -15,12 +15,14 @@ Two kinds of rules, and one place for each:
 
 - the rules a plugin applies during the build live beside that plugin, as plain
   functions returning Findings (pouls_common.rules): rubriques/rules.py (the folder is
-  the rubrique), article_meta/rules.py (image, video, transcript, sources, standfirst),
-  related_articles/pins.py (`Related:`), feeds/rules.py (what a feed drops) and
-  comments/rules.py (`Comments:`, and the approved comment files under
-  content/comments/, which the comment model reads). This module calls them on the
-  sources of the reports Pelican would build, so the build and `make check` say the same
-  thing at the same severity (tests/test_check_drift.py holds them to it);
+  the rubrique), article_meta/rules.py (image, video, the files of a clip and its
+  captions, transcript, sources, standfirst), structured_data/rules.py (the headline),
+  social_cards/rules.py (a picture too small to share), related_articles/pins.py
+  (`Related:`), feeds/rules.py (what a feed drops) and comments/rules.py (`Comments:`,
+  and the approved comment files under content/comments/, which the comment model
+  reads). This module calls them on the sources of the reports Pelican would build, so
+  the build and `make check` say the same thing at the same severity
+  (tests/test_check_drift.py holds them to it);
 - the rules only an editor's review needs (header syntax, required keys, dates, slugs,
   links, tags, house style, sizes) are here, each with its French message in MESSAGES.
 
@@ -60,6 +62,9 @@ from related_articles.config import read_settings as read_related_settings
 from related_articles.pins import PinTargets, parse_pins, resolve_pins, unlisted_names
 from rubriques.rubriques import validate_rubriques
 from rubriques.rules import category_findings, folder_findings
+from social_cards.rules import share_image_findings
+from social_cards.social_cards import SocialCardsSettings
+from structured_data.rules import headline_findings
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -97,6 +102,7 @@ KNOWN_KEYS = {
         "Title", "Date", "Modified", "Tags", "Authors", "Author", "Summary", "Slug", "Status",
         "Image", "ImageAlt", "ImageCredit", "Hospitals", "Region", "Video", "Transcript",
         "Sources", "Related", "Comments", "Category", "Lang", "Template",
+        "VideoFile", "VideoPoster", "VideoCaptions",
     )
 }
 STATUSES = ("draft", "hidden", "published")
@@ -237,6 +243,7 @@ class CheckSettings:
     static_paths: tuple = ("images",)
     related_max: int = 3
     comments_path: str = "comments"  # COMMENTS_PATH: the approved comments, under content_root
+    share_width: int = 1200  # SOCIAL_CARDS_WIDTH: how wide a report image's share crops must be
 
     @classmethod
     def from_settings(cls, settings):
@@ -263,6 +270,7 @@ class CheckSettings:
             static_paths=tuple(settings.get("STATIC_PATHS", ("images",))),
             related_max=read_related_settings(settings).max_items,
             comments_path=comments.path,
+            share_width=SocialCardsSettings.from_settings(settings).width,
         )
 
     @functools.cached_property
@@ -746,8 +754,10 @@ def check_plugin_rules(source, out, settings, size_cache):
         findings += category_findings(source.value("category"), source.rubrique, rubriques)
     out.findings(findings)
     out.findings(comments_open(source.metadata)[1])  # `Comments:` (comments/rules.py)
+    out.findings(headline_findings(source.value("title")))
     media = read_media(source.metadata, str(settings.content_root), settings.static_paths, size_cache)
     out.findings(media.findings)
+    out.findings(share_image_findings(media.image, settings.share_width))
     source.image = media.image
     image = source.value("image")
     if media.image and not source.value("imagecredit"):

@@ -152,7 +152,7 @@ def messages(report, name, folder="check-defects/articles"):
             "Écrivez «~Image: images/<fichier>~».",
         ]),
         ("urgences/image-hors-static.md", [
-            "3: erreur~: l’image «~brouillons/ambulance.png~» n’est pas dans un dossier publié (images)~: elle ne "
+            "3: erreur~: l’image «~brouillons/ambulance.png~» n’est pas dans un dossier publié (images, videos)~: elle ne "
             "serait pas en ligne. Déplacez-la dans content/images/ et écrivez «~Image: images/<fichier>~».",
         ]),
         ("urgences/image-illisible.md", [
@@ -166,6 +166,39 @@ def messages(report, name, folder="check-defects/articles"):
         ("urgences/transcription-introuvable.md", [
             "4: erreur~: la transcription «~transcripts/absente.txt~» n’existe pas. Ajoutez le fichier dans "
             "content/transcripts/absente.txt ou écrivez la transcription elle-même après «~Transcript:~».",
+        ]),
+        # A clip published with the site: each of its three files must exist, in a published folder,
+        # in a format browsers read; the captions must parse (article_meta, as the build says).
+        ("urgences/video-fichier-introuvable.md", [
+            "4: erreur~: le fichier «~videos/absente.mp4~» de «~VideoFile~» n’existe pas. "
+            "Ajoutez-le dans content/videos/absente.mp4 ou corrigez le chemin.",
+        ]),
+        ("urgences/video-affiche-hors-contenu.md", [
+            "5: erreur~: «~VideoPoster~» vaut «~../affiche.png~», qui n’est pas un chemin sous content/. "
+            "Écrivez «~VideoPoster: images/affiche.webp~».",
+        ]),
+        ("urgences/video-sous-titres-hors-static.md", [
+            "6: erreur~: le fichier «~sous-titres/essai.fr.vtt~» de «~VideoCaptions~» n’est pas dans un dossier "
+            "publié (images, videos)~: il ne serait pas en ligne. Déplacez-le et écrivez "
+            "«~VideoCaptions: videos/reportage.fr.vtt~».",
+        ]),
+        ("urgences/video-format.md", [
+            "4: erreur~: la vidéo «~videos/essai.avi~» n’est ni un MP4, ni un WebM, ni un Ogg. "
+            "Exportez-la en MP4 (H.264 et AAC), que tous les navigateurs lisent.",
+        ]),
+        ("urgences/video-affiche-illisible.md", [
+            "5: erreur~: l’affiche «~images/pas-une-image.png~» n’est pas une image lisible. "
+            "Exportez-la en JPEG, PNG ou WebP.",
+        ]),
+        ("urgences/video-sous-titres-srt.md", [
+            "6: erreur~: les sous-titres «~videos/essai.srt~» ne sont pas un fichier WebVTT (.vtt). "
+            "Exportez-les en WebVTT.",
+        ]),
+        # Shown at the report's `VideoCaptions:` line (6), naming the .vtt file and its own line (7).
+        ("urgences/video-sous-titres-casses.md", [
+            "6: erreur~: les sous-titres «~content/videos/casse.fr.vtt~», ligne 7~: ce n’est pas du WebVTT valide. "
+            "Écrivez le minutage d’une réplique «~00:01.000 --> 00:04.500~», son texte dessous, et une ligne vide "
+            "entre deux répliques.",
         ]),
         # The folder is the rubrique: a Category header that says otherwise loses, and says so.
         ("urgences/categorie-autre.md", [
@@ -254,7 +287,7 @@ def test_each_error_has_its_exact_message(defects, name, expected):
             "3: avertissement~: clé inconnue «~Humeur~», ignorée par le site. Supprimez-la ou corrigez-la "
             "(clés connues~: Author, Authors, Category, Comments, Date, Hospitals, Image, ImageAlt, ImageCredit, "
             "Lang, Modified, Region, Related, Slug, Sources, Status, Summary, Tags, Template, Title, Transcript, "
-            "Video).",
+            "Video, VideoCaptions, VideoFile, VideoPoster).",
         ]),
         ("urgences/commentaires-inconnu.md", [
             "3: avertissement~: valeur «~non~» inconnue pour Comments~: les commentaires restent fermés. "
@@ -303,9 +336,35 @@ def test_each_error_has_its_exact_message(defects, name, expected):
             "3: avertissement~: la mise à jour (2099-06-01 10:00) est postérieure à aujourd’hui~: les flux gardent "
             "la date de publication jusque-là. Corrigez «~Modified~».",
         ]),
+        # 8 × 6 px is also too small for the share crops (social_cards, as the build says).
         ("brules/image-bmp.md", [
             "3: avertissement~: l’image «~images/pansement.bmp~» a un type que les flux ne savent pas annoncer. "
             "Utilisez l’un des types .avif, .gif, .jpeg, .jpg, .png, .svg, .webp.",
+            "3: avertissement~: l’image «~images/pansement.bmp~» fait 8~×~6~px, trop peu pour des vignettes de "
+            "partage de 1^200~px de large~: elles sont faites aussi grandes qu’elle le permet (16:9 de 8~px, "
+            "4:3 de 8~px, 1:1 de 6~px, carte de 8~px). Exportez l’image en 1^200~×~1^200~px au moins (par exemple "
+            "2^133~×~1^200 pour garder le 16:9)^; make publish refuse de la publier ainsi.",
+        ]),
+        ("urgences/video-et-plateforme.md", [
+            "4: avertissement~: «~VideoFile~» et «~Video~» sont donnés tous les deux. Gardez VideoFile pour une "
+            "vidéo publiée avec le site, ou Video pour une vidéo sur une plateforme.",
+        ]),
+        # RGAA 4.3: synchronised captions; the poster is what a reader sees before playing.
+        ("urgences/video-sans-sous-titres-ni-affiche.md", [
+            "4: avertissement~: la vidéo «~videos/essai.mp4~» n’a pas de sous-titres. Ajoutez "
+            "«~VideoCaptions: videos/<fichier>.fr.vtt~», des sous-titres français en WebVTT (le RGAA demande des "
+            "sous-titres synchronisés).",
+            "4: avertissement~: la vidéo «~videos/essai.mp4~» n’a pas d’affiche. Ajoutez "
+            "«~VideoPoster: images/<fichier>~», l’image montrée tant que le lecteur n’a pas lancé la vidéo.",
+        ]),
+        ("urgences/sous-titres-sans-video.md", [
+            "4: avertissement~: «~VideoCaptions~» est donné sans «~VideoFile~». Ajoutez "
+            "«~VideoFile: videos/<fichier>.mp4~» ou retirez VideoCaptions.",
+        ]),
+        # structured_data's rule: Google News may cut a headline beyond 110 characters.
+        ("urgences/titre-trop-long.md", [
+            "1: avertissement~: le titre fait 117~caractères^; au-delà de 110, les moteurs de recherche et les "
+            "agrégateurs d’actualité peuvent le couper. Raccourcissez-le à 110~caractères au plus.",
         ]),
         # Europe/Paris skips 02:00-03:00 on the last Sunday of March and goes through it twice
         # on the last Sunday of October; the message names the offset the site uses.
@@ -411,7 +470,7 @@ def test_control_characters_are_found_where_pelican_reads_them():
 
 def test_every_file_is_checked_despite_the_broken_ones(defects):
     checked = sorted(p.name for p in (SITES / "check-defects" / "articles").rglob("*.md"))
-    assert defects.files == len(checked) == 68
+    assert defects.files == len(checked) == 79
 
 
 # --------------------------------------------------------------------- the report as printed
@@ -435,9 +494,9 @@ def test_report_lists_errors_then_warnings_then_scheduled_then_a_count():
         fr("Erreurs (à corriger avant de publier)~:"), fr("Avertissements~:"), fr("Programmés~:"),
     ]
     sections = result.stdout.split(fr("Avertissements~:"))
-    assert sections[0].count(fr(": erreur~: ")) == 35 and fr("avertissement~:") not in sections[0]
-    assert sections[1].split(fr("Programmés~:"))[0].count(fr(": avertissement~: ")) == 29
-    assert lines[-1] == fr("Bilan~: 35 erreurs, 29 avertissements, 1 reportage programmé, 68 fichiers relus.")
+    assert sections[0].count(fr(": erreur~: ")) == 42 and fr("avertissement~:") not in sections[0]
+    assert sections[1].split(fr("Programmés~:"))[0].count(fr(": avertissement~: ")) == 35
+    assert lines[-1] == fr("Bilan~: 42 erreurs, 35 avertissements, 1 reportage programmé, 79 fichiers relus.")
 
 
 def test_clean_site_passes_with_exit_status_zero():
@@ -467,6 +526,7 @@ def test_bad_summary_limit_setting_is_quoted():
         ("RELATED_ARTICLES_MAX = 'trois'", "related_articles: RELATED_ARTICLES_MAX is 'trois' in the settings"),
         ("COMMENTS_PATH = '../secret'",
          "comments: pelicanconf setting COMMENTS_PATH = '../secret' must be a folder name relative to PATH"),
+        ("SOCIAL_CARDS_WIDTH = 'large'", "social_cards: SOCIAL_CARDS_WIDTH is 'large'; set it to a width in pixels"),
     ],
 )
 def test_a_plugin_setting_the_build_refuses_make_check_refuses_too(tmp_path, override, quoted):

@@ -33,13 +33,16 @@ from desk.checks import ERROR, CheckSettings, check_site
 from feeds import rules as feeds_rules
 from related_articles import pins
 from rubriques import rules as rubriques_rules
+from social_cards import rules as social_cards_rules
+from structured_data import rules as structured_data_rules
 
 SITES = [*sorted(path for path in (ROOT / "tests" / "sites").iterdir() if path.is_dir()), ROOT / "content"]
 # The rules a plugin applies during the build (a rule without a log line is one only
 # `make check` can see, like an empty `Category:` Pelican drops before any plugin).
 SHARED = {
     rule.code: rule
-    for module in (rubriques_rules, article_meta_rules, pins, feeds_rules, comments_rules)
+    for module in (rubriques_rules, article_meta_rules, pins, feeds_rules, comments_rules,
+                   structured_data_rules, social_cards_rules)
     for rule in module.RULES
     if rule.log
 }

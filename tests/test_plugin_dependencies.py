@@ -24,6 +24,8 @@ PLUGINS = list(load_settings()["PLUGINS"])
         ("hospitals", "related_articles: needs the plugin(s) hospitals (for article.hospitals, a signal of the "
                       "ranking)"),
         ("comments", "feeds: needs the plugin(s) comments (for article.comments, the comment feeds)"),
+        ("social_cards", "structured_data: needs the plugin(s) social_cards (for article.share_crops, the "
+                         "NewsArticle's images)"),
     ],
 )
 def test_a_missing_plugin_stops_the_build_before_anything_is_written(build, tmp_path, missing, complaint):

@@ -130,10 +130,15 @@ def test_pages_run_only_same_origin_script_files_and_no_inline_code_or_style(pre
                 continue
             assert script.get("src", "").startswith("/theme/js/"), (path, str(script)[:80])
             assert script.has_attr("defer") and not script.get_text(strip=True), path
+        # JSON-LD (plugin structured_data) is data, never run; a report also runs js/share.js
+        # (plugin social_cards' copy and share buttons).
+        run = [re.sub(r"\.[0-9a-f]{12}\.js$", ".js", s["src"]) for s in scripts if s.get("type") != "application/ld+json"]
         if path == search_page:
-            assert [re.sub(r"\.[0-9a-f]{12}\.js$", ".js", s["src"]) for s in scripts] == ["/theme/js/search.js"]
+            assert run == ["/theme/js/search.js"]
+        elif page.select_one("section.share"):
+            assert run == ["/theme/js/share.js"], path
         else:
-            assert scripts == [], path
+            assert run == [], path
     for path in (search_page, result.output / "hematologie" / "greffe-moelle-nantes" / "index.html"):
         assert soup(path).select("[style]") == [], path
     assert (result.output / "theme" / "js" / "search.js").is_file()
@@ -187,6 +192,9 @@ def test_the_index_holds_the_published_reports_and_nothing_else(site, request):
         assert word not in text, f"{word!r} (only in a {where}) is in the index"
     # What every report page shows around the report is not indexed either.
     assert "sur le même sujet" not in text and "aller au contenu" not in text and "commentaires" not in text
+    # Nor the share block every report ends with (plugin social_cards): « mastodon » would find them all.
+    for words in ("partager ce reportage", "mastodon", "envoyer par courriel", "copier le lien"):
+        assert words not in text, words
 
 
 def test_a_block_marked_data_pagefind_ignore_is_shown_but_not_indexed(published_site):

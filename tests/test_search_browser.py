@@ -247,10 +247,14 @@ def test_focus_is_not_lost_when_the_results_change(site, browser):
         assert page.evaluate("document.activeElement.id") == "search-results-title"
 
 
-def test_axe_core_finds_no_violation_with_results_shown(site, browser):
+# The theme follows the reader's colour scheme (issue 12's dark palette): both are checked.
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_core_finds_no_violation_with_results_shown(site, browser, scheme):
     axe_source = (Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js").read_text(encoding="utf-8")
     with recorded_page(browser) as tab:
+        tab.page.emulate_media(color_scheme=scheme)
         page = open_search(tab, site, "?q=greffe")
+        assert page.evaluate(f"() => matchMedia('(prefers-color-scheme: {scheme})').matches")
         # Evaluated through the DevTools protocol: the page's CSP does not apply to the test tool.
         page.evaluate(axe_source)
         results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
@@ -306,3 +310,15 @@ def test_more_results_are_shown_on_demand_and_focus_moves_to_the_first_new_one(l
         assert page.get_by_role("button", name=re.compile("Afficher")).count() == 0
         assert page.evaluate("[...document.querySelectorAll('#search-results ol a')].indexOf(document.activeElement)") == 20
         assert page.locator("#search-status").inner_text() == f"24{NBSP}reportages affichés sur 24."
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_more_results_button_keeps_its_contrast_in_both_colour_schemes(large_site, browser, scheme):
+    axe_source = (Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    with recorded_page(browser) as tab:
+        tab.page.emulate_media(color_scheme=scheme)
+        page = open_search(tab, large_site, "?q=reportage")
+        assert page.locator(".search-more").count() == 1
+        page.evaluate(axe_source)
+        results = page.evaluate("axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast']}})")
+        assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]] == []

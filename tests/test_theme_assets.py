@@ -4,6 +4,7 @@ import hashlib
 import json
 import re
 import shutil
+from urllib.parse import urlsplit
 
 from comments.service import CommentService, ServiceConfig
 from comments_support import index_of, service_env
@@ -14,14 +15,36 @@ from theme_assets.theme_assets import fingerprinted_name, static_url_from_manife
 FINGERPRINTED = re.compile(r"^/theme/(.+)\.([0-9a-f]{12})(\.[a-z0-9]+)$")
 
 
+def _strings(data):
+    """Every string inside a JSON value."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
 def theme_addresses(output):
-    """Every /theme/… address an HTML page of the build names, with the page."""
+    """Every /theme/… address an HTML page of the build names, with the page.
+
+    Links, scripts and images, and what pages say about themselves to other programs:
+    the absolute addresses of `<meta content>` (Open Graph) and of the JSON-LD data
+    (the publisher's logo, the site's share cards), reduced to their path.
+    """
     found = []
     for page in sorted(output.rglob("*.html")):
-        for node in soup(page).select("link[href], script[src], img[src]"):
-            address = node.get("href") or node.get("src")
-            if "/theme/" in address:
-                found.append((page.relative_to(output), address))
+        html = soup(page)
+        addresses = [node.get("href") or node.get("src") for node in html.select("link[href], script[src], img[src]")]
+        addresses += [node["content"] for node in html.select("meta[content]")]
+        for script in html.select('script[type="application/ld+json"]'):
+            addresses += list(_strings(json.loads(script.string)))
+        for address in addresses:
+            path = urlsplit(address).path if address.startswith(("http://", "https://")) else address
+            if path.startswith("/theme/"):
+                found.append((page.relative_to(output), path))
     return found
 
 

@@ -7,6 +7,11 @@ For every report (published, hidden and draft) it sets:
     article.image          {src, alt, credit, width, height}     from `Image:`, `ImageAlt:`,
                            or None                               `ImageCredit:` (sizes by Pillow)
     article.video          "https://…" or None                   from `Video:` (a link, never an embed)
+    article.video_platform "YouTube", "PeerTube", a host… or None the platform of `Video:`
+    article.video_file     {src, type} or None                   from `VideoFile:` (a clip published
+                                                                 with the site, played by <video>)
+    article.video_captions "videos/x.fr.vtt" or None             from `VideoCaptions:` (WebVTT, French)
+    article.video_poster   {src, width, height} or None          from `VideoPoster:`
     article.transcript     [paragraph, …] or None                from `Transcript:` (a file or text)
 
 and removes the first paragraph of the body when it repeats the `Summary` (the
@@ -19,7 +24,8 @@ Settings (pelicanconf.py):
 
 Bad front matter is a build warning or error that names the file, the key and the fix;
 the report is still built, without the faulty block. The rules are plain functions in
-rules.py, which `make check` calls too.
+rules.py, which `make check` calls too; a captions file that does not parse is an error
+naming the .vtt file and its line (video.check_captions).
 """
 
 import html
@@ -36,6 +42,7 @@ from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
 
 from .rules import read_media, repeats_standfirst
+from .video import platform_name
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +108,7 @@ def validate_settings(pelican):
 
 
 def attach_article_meta(generator):
-    """Attach reading time, sources, image, video and transcript; drop a repeated standfirst."""
+    """Attach reading time, sources, image, video, clip and transcript; drop a repeated standfirst."""
     options = ArticleMetaSettings.from_settings(generator.settings)
     content_root = generator.path
     static_paths = list(generator.settings.get("STATIC_PATHS", []))
@@ -123,6 +130,10 @@ def attach_article_meta(generator):
         article.sources = [(typography(label), url) for label, url in media.sources]
         article.image = media.image
         article.video = media.video
+        article.video_platform = platform_name(media.video) if media.video else None
+        article.video_file = media.clip.file
+        article.video_captions = media.clip.captions
+        article.video_poster = media.clip.poster
         article.transcript = [typography(p) for p in media.transcript] if media.transcript else None
         for finding in media.findings:
             log_finding(logger, finding, article.relative_source_path)

@@ -1,4 +1,4 @@
-"""The front-matter rules of article_meta: image, video, transcript, sources, standfirst.
+"""The front-matter rules of article_meta: image, video, clip, transcript, sources, standfirst.
 
 Plain functions, no Pelican: `read_media()` turns a report's metadata into the values its
 page shows and the Findings (pouls_common.rules) an editor must hear about. The plugin
@@ -16,6 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from pouls_common.rules import ERROR, WARNING, Finding, Rule
 from pouls_common.text import plain_text
+
+from .video import check_captions, site_path, video_type
 
 TRANSCRIPT_SUFFIXES = (".txt", ".md")
 
@@ -143,10 +145,111 @@ SOURCE_NO_LABEL = Rule(
     message="la source « {item} » n’a pas de libellé. Écrivez « Libellé <https://…> ».",
     log=_PREFIX + "Sources item %(item)r has no label; write « Label <https://…> »",
 )
+# A clip published with the site: `VideoFile`, `VideoPoster` and `VideoCaptions` each name a
+# file under content/, in a static folder, published as it is. The three keys share the
+# rules about where the file is; {key} is the key as an editor types it.
+CLIP_KEYS = {
+    "videofile": ("VideoFile", "videos/reportage.mp4"),
+    "videoposter": ("VideoPoster", "images/affiche.webp"),
+    "videocaptions": ("VideoCaptions", "videos/reportage.fr.vtt"),
+}
+MEDIA_OUTSIDE = Rule(
+    "media-outside", ERROR,
+    message="« {key} » vaut « {value} », qui n’est pas un chemin sous content/. Écrivez « {key}: {example} ».",
+    log=_PREFIX + "%(key)s is %(value)r; give a path under content/, like « %(key)s: %(example)s »",
+)
+MEDIA_NOT_STATIC = Rule(
+    "media-not-static", ERROR,
+    message=(
+        "le fichier « {value} » de « {key} » n’est pas dans un dossier publié ({folders}) : il ne serait pas "
+        "en ligne. Déplacez-le et écrivez « {key}: {example} »."
+    ),
+    log=_PREFIX + (
+        "%(key)s %(value)r is not in a static folder (%(folders)s), so it would not be published; "
+        "move it there and write « %(key)s: %(example)s »"
+    ),
+)
+MEDIA_MISSING = Rule(
+    "media-missing", ERROR,
+    message="le fichier « {value} » de « {key} » n’existe pas. Ajoutez-le dans content/{value} ou corrigez le chemin.",
+    log=_PREFIX + "%(key)s %(value)r does not exist under content/; add the file or fix the %(key)s key",
+)
+VIDEO_FILE_TYPE = Rule(
+    "video-file-type", ERROR,
+    message=(
+        "la vidéo « {value} » n’est ni un MP4, ni un WebM, ni un Ogg. "
+        "Exportez-la en MP4 (H.264 et AAC), que tous les navigateurs lisent."
+    ),
+    log=_PREFIX + (
+        "VideoFile %(value)r is not an MP4, WebM or Ogg video; export it as MP4 (H.264 and AAC), "
+        "which every browser plays"
+    ),
+)
+POSTER_UNREADABLE = Rule(
+    "video-poster-unreadable", ERROR,
+    message="l’affiche « {value} » n’est pas une image lisible. Exportez-la en JPEG, PNG ou WebP.",
+    log=_PREFIX + "VideoPoster %(value)r is not an image Pillow can read; export it as JPEG, PNG or WebP",
+)
+CAPTIONS_NOT_VTT = Rule(
+    "captions-not-vtt", ERROR,
+    message="les sous-titres « {value} » ne sont pas un fichier WebVTT (.vtt). Exportez-les en WebVTT.",
+    log=_PREFIX + "VideoCaptions %(value)r is not a WebVTT file (.vtt); export the captions as WebVTT",
+)
+# video.check_captions() says what is wrong and where, in both languages: the build names
+# the .vtt file and its line, `make check` too (at the line of `VideoCaptions:`).
+CAPTIONS_INVALID = Rule(
+    "captions-invalid", ERROR,
+    message="les sous-titres « content/{value} », ligne {line} : {french}",
+    log=_PREFIX + "VideoCaptions content/%(value)s:%(line)s: %(english)s",
+)
+VIDEO_FILE_AND_VIDEO = Rule(
+    "video-file-and-video", WARNING,
+    message=(
+        "« VideoFile » et « Video » sont donnés tous les deux. Gardez VideoFile pour une vidéo publiée avec "
+        "le site, ou Video pour une vidéo sur une plateforme."
+    ),
+    log=_PREFIX + (
+        "both VideoFile and Video are set; keep VideoFile for a clip published with the site, "
+        "or Video for a video on a platform"
+    ),
+)
+VIDEO_FILE_NO_CAPTIONS = Rule(
+    "video-file-no-captions", WARNING,
+    message=(
+        "la vidéo « {value} » n’a pas de sous-titres. Ajoutez « VideoCaptions: videos/<fichier>.fr.vtt », "
+        "des sous-titres français en WebVTT (le RGAA demande des sous-titres synchronisés)."
+    ),
+    log=_PREFIX + (
+        "VideoFile has no VideoCaptions; add « VideoCaptions: videos/<file>.fr.vtt », French captions "
+        "in WebVTT (RGAA 4.3 asks for synchronised captions)"
+    ),
+)
+VIDEO_FILE_NO_POSTER = Rule(
+    "video-file-no-poster", WARNING,
+    message=(
+        "la vidéo « {value} » n’a pas d’affiche. Ajoutez « VideoPoster: images/<fichier> », l’image montrée "
+        "tant que le lecteur n’a pas lancé la vidéo."
+    ),
+    log=_PREFIX + (
+        "VideoFile has no VideoPoster; add « VideoPoster: images/<file> », the picture shown "
+        "until the reader starts the video"
+    ),
+)
+CAPTIONS_WITHOUT_VIDEO_FILE = Rule(
+    "captions-without-video-file", WARNING,
+    message=(
+        "« VideoCaptions » est donné sans « VideoFile ». Ajoutez « VideoFile: videos/<fichier>.mp4 » "
+        "ou retirez VideoCaptions."
+    ),
+    log=_PREFIX + "VideoCaptions is set but VideoFile is not; add « VideoFile: videos/<file>.mp4 » or remove it",
+)
 RULES = (
     IMAGE_OUTSIDE, IMAGE_NOT_STATIC, IMAGE_MISSING, IMAGE_UNREADABLE, IMAGE_NO_ALT, ALT_WITHOUT_IMAGE,
     VIDEO_NOT_URL, VIDEO_WITHOUT_TRANSCRIPT, TRANSCRIPT_WITHOUT_VIDEO, TRANSCRIPT_OUTSIDE,
     TRANSCRIPT_MISSING, TRANSCRIPT_EMPTY, SOURCE_NOT_HTTP, SOURCE_NO_LABEL,
+    MEDIA_OUTSIDE, MEDIA_NOT_STATIC, MEDIA_MISSING, VIDEO_FILE_TYPE, POSTER_UNREADABLE, CAPTIONS_NOT_VTT,
+    CAPTIONS_INVALID, VIDEO_FILE_AND_VIDEO, VIDEO_FILE_NO_CAPTIONS, VIDEO_FILE_NO_POSTER,
+    CAPTIONS_WITHOUT_VIDEO_FILE,
 )
 
 
@@ -233,6 +336,12 @@ def _resolve_under(content_root, value):
     return os.path.join(content_root, *relative.parts)
 
 
+def _in_static(value, static_paths):
+    """True when `value` (a path under content/) lies in one of the STATIC_PATHS folders."""
+    relative = PurePosixPath(value.replace("\\", "/"))
+    return any(relative.parts[: len(PurePosixPath(s).parts)] == PurePosixPath(s).parts for s in static_paths)
+
+
 def read_transcript(value, content_root):
     """Return (paragraphs or None, findings) for the `Transcript` key.
 
@@ -281,7 +390,7 @@ def describe_image(value, alt, credit, content_root, static_paths, size_cache):
     if path is None:
         return None, [Finding(IMAGE_OUTSIDE, {"value": value}, keys=("image",))]
     relative = PurePosixPath(value.replace("\\", "/"))
-    if not any(relative.parts[: len(PurePosixPath(s).parts)] == PurePosixPath(s).parts for s in static_paths):
+    if not _in_static(value, static_paths):
         return None, [Finding(IMAGE_NOT_STATIC, {"value": value, "folders": ", ".join(static_paths)}, keys=("image",))]
     if not os.path.isfile(path):
         return None, [Finding(IMAGE_MISSING, {"value": value}, keys=("image",))]
@@ -300,6 +409,115 @@ def describe_image(value, alt, credit, content_root, static_paths, size_cache):
     }, []
 
 
+# --------------------------------------------------------------------- a clip published with the site
+
+
+def _published_file(key, value, content_root, static_paths):
+    """(path on disk or None, findings) for a clip key naming a file published as it is."""
+    name, example = CLIP_KEYS[key]
+    values = {"key": name, "value": value, "example": example}
+    path = _resolve_under(content_root, value)
+    if path is None:
+        return None, [Finding(MEDIA_OUTSIDE, values, keys=(key,))]
+    if not _in_static(value, static_paths):
+        return None, [Finding(MEDIA_NOT_STATIC, {**values, "folders": ", ".join(static_paths)}, keys=(key,))]
+    if not os.path.isfile(path):
+        return None, [Finding(MEDIA_MISSING, values, keys=(key,))]
+    return path, []
+
+
+def _given(value):
+    return None if value is None or not str(value).strip() else str(value).strip()
+
+
+def describe_video_file(value, content_root, static_paths):
+    """Return ({src, type} or None, findings) for `VideoFile`: a clip under content/videos/."""
+    value = _given(value)
+    if value is None:
+        return None, []
+    path, findings = _published_file("videofile", value, content_root, static_paths)
+    if path is None:
+        return None, findings
+    kind = video_type(value)
+    if kind is None:
+        return None, [Finding(VIDEO_FILE_TYPE, {"value": value}, keys=("videofile",))]
+    return {"src": site_path(value), "type": kind}, []
+
+
+def describe_video_poster(value, content_root, static_paths, size_cache):
+    """Return ({src, width, height} or None, findings) for `VideoPoster`: a picture under content/."""
+    value = _given(value)
+    if value is None:
+        return None, []
+    path, findings = _published_file("videoposter", value, content_root, static_paths)
+    if path is None:
+        return None, findings
+    size = image_size(path, size_cache)
+    if size is None:
+        return None, [Finding(POSTER_UNREADABLE, {"value": value}, keys=("videoposter",))]
+    return {"src": site_path(value), "width": size[0], "height": size[1]}, []
+
+
+def describe_video_captions(value, content_root, static_paths):
+    """Return (src or None, findings) for `VideoCaptions`: French WebVTT captions that parse."""
+    value = _given(value)
+    if value is None:
+        return None, []
+    path, findings = _published_file("videocaptions", value, content_root, static_paths)
+    if path is None:
+        return None, findings
+    if not value.lower().endswith(".vtt"):
+        return None, [Finding(CAPTIONS_NOT_VTT, {"value": value}, keys=("videocaptions",))]
+    broken = check_captions(path)
+    if broken is not None:
+        return None, [Finding(
+            CAPTIONS_INVALID,
+            {"value": value, "line": broken.line, "english": broken.english, "french": broken.french},
+            keys=("videocaptions",),
+        )]
+    return site_path(value), []
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A clip published with the site, as its page shows it, with the findings about it."""
+
+    file: dict | None
+    captions: str | None
+    poster: dict | None
+    findings: list
+
+
+def read_clip(metadata, video, content_root, static_paths, size_cache):
+    """`VideoFile`, `VideoCaptions` and `VideoPoster` of a report; `video` is its accepted `Video` URL.
+
+    The captions are kept only with a clip, the poster with a clip or a platform video.
+    """
+    findings = []
+    video_file, more = describe_video_file(metadata.get("videofile"), content_root, static_paths)
+    findings += more
+    captions, more = describe_video_captions(metadata.get("videocaptions"), content_root, static_paths)
+    findings += more
+    poster, more = describe_video_poster(metadata.get("videoposter"), content_root, static_paths, size_cache)
+    findings += more
+    named = {"value": str(metadata.get("videofile", "")).strip()}
+    if video_file and video:
+        findings.append(Finding(VIDEO_FILE_AND_VIDEO, {}, keys=("videofile",)))
+    # A key given but refused already has its finding: no second one saying it is missing.
+    if video_file and captions is None and "videocaptions" not in metadata:
+        findings.append(Finding(VIDEO_FILE_NO_CAPTIONS, named, keys=("videofile",)))
+    if video_file and poster is None and "videoposter" not in metadata:
+        findings.append(Finding(VIDEO_FILE_NO_POSTER, named, keys=("videofile",)))
+    if captions and not video_file:
+        findings.append(Finding(CAPTIONS_WITHOUT_VIDEO_FILE, {}, keys=("videocaptions",)))
+    return Clip(
+        file=video_file,
+        captions=captions if video_file else None,
+        poster=poster if (video_file or video) else None,
+        findings=findings,
+    )
+
+
 # --------------------------------------------------------------------- all keys of a report
 
 
@@ -312,10 +530,11 @@ class Media:
     video: str | None
     transcript: list | None
     findings: list
+    clip: Clip = Clip(None, None, None, [])
 
 
 def read_media(metadata, content_root, static_paths, size_cache):
-    """Sources, image, video and transcript of a report's metadata, with every finding.
+    """Sources, image, video, clip and transcript of a report's metadata, with every finding.
 
     `metadata` maps lower-case keys to values as Pelican reads them (a string, or a list
     of strings for a key given on several lines).
@@ -328,10 +547,14 @@ def read_media(metadata, content_root, static_paths, size_cache):
     findings += more
     video, more = check_video(metadata.get("video"))
     findings += more
+    clip = read_clip(metadata, video, content_root, static_paths, size_cache)
+    findings += clip.findings
     transcript, transcript_findings = read_transcript(metadata.get("transcript"), content_root)
     findings += transcript_findings
-    if transcript and not video:
+    # A transcript goes with a video on a platform or a clip published with the site.
+    has_video = bool(video or clip.file)
+    if transcript and not has_video:
         findings.append(Finding(TRANSCRIPT_WITHOUT_VIDEO, {}, keys=("transcript",)))
-    if video and not transcript and not transcript_findings:
-        findings.append(Finding(VIDEO_WITHOUT_TRANSCRIPT, {}, keys=("video",)))
-    return Media(sources, image, video, transcript, findings)
+    if has_video and not transcript and not transcript_findings:
+        findings.append(Finding(VIDEO_WITHOUT_TRANSCRIPT, {}, keys=("video", "videofile")))
+    return Media(sources, image, video, transcript, findings, clip)
