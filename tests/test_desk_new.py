@@ -24,6 +24,16 @@ def settings_for(content):
     return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
 
 
+def fill_in(path, values, body=None):
+    """Give header keys of the draft their values, and the body its text, as an editor would."""
+    text = path.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = re.sub(rf"^{key}:.*$", lambda _, key=key, value=value: f"{key}: {value}", text, count=1, flags=re.M)
+    if body:
+        text = text.replace("Écrivez ici le texte du reportage. Séparez les paragraphes par une ligne vide.", body)
+    path.write_text(text, encoding="utf-8")
+
+
 def problems_of(content, path):
     report = check_site(CheckSettings.from_settings(settings_for(content)), now=NOW)
     shown = str(path.relative_to(content.parent))
@@ -78,18 +88,10 @@ def test_a_fresh_draft_passes_make_check_with_only_a_reminder(copy_site):
 def test_once_filled_in_the_report_passes_make_check_and_is_published(copy_site, build):
     content = copy_site("desk-publish")
     path = create_report(TITLE, "urgences", settings_for(content), now=NOW)
-    text = path.read_text(encoding="utf-8")
-    text = (
-        text.replace("Date: 2026-11-27 10:42", "Date: 2026-03-12 08:00")
-        .replace("Status: draft", "Status: published")
-        .replace("Summary:\n", "Summary: Six box de plus et une salle d’attente pensée pour les familles.\n")
-        .replace("Authors:\n", "Authors: Rédaction de Pouls\n")
-        .replace("Tags:\n", "Tags: SAMU\n")
-        .replace("Related:\n", "Related: regulation-de-nuit\n")
-        .replace("Écrivez ici le texte du reportage. Séparez les paragraphes par une ligne vide.",
-                 "Le chantier a duré dix-huit mois, sans fermer un seul jour.")
-    )
-    path.write_text(text, encoding="utf-8")
+    fill_in(path, {"Date": "2026-03-12 08:00", "Status": "published",
+                   "Summary": "Six box de plus et une salle d’attente pensée pour les familles.",
+                   "Authors": "Rédaction de Pouls", "Tags": "SAMU", "Related": "regulation-de-nuit"},
+            body="Le chantier a duré dix-huit mois, sans fermer un seul jour.")
     report, problems = problems_of(content, path)
     assert report.ok and problems == []
     result = build(content)
@@ -106,17 +108,9 @@ def test_once_filled_in_with_a_clip_the_report_passes_make_check_and_plays_it(co
         (content / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(clip / relative, content / relative)
     path = create_report(TITLE, "urgences", settings_for(content), now=NOW)
-    text = path.read_text(encoding="utf-8")
-    text = (
-        text.replace("Date: 2026-11-27 10:42", "Date: 2026-03-12 08:00")
-        .replace("Status: draft", "Status: published")
-        .replace("Summary:\n", "Summary: Six box de plus, visités en vidéo.\n")
-        .replace("VideoFile:\n", "VideoFile: videos/essai.mp4\n")
-        .replace("VideoPoster:\n", "VideoPoster: images/essai-affiche.png\n")
-        .replace("VideoCaptions:\n", "VideoCaptions: videos/essai.fr.vtt\n")
-        .replace("Transcript:\n", "Transcript: transcripts/essai.txt\n")
-    )
-    path.write_text(text, encoding="utf-8")
+    fill_in(path, {"Date": "2026-03-12 08:00", "Status": "published", "Summary": "Six box de plus, visités en vidéo.",
+                   "VideoFile": "videos/essai.mp4", "VideoPoster": "images/essai-affiche.png",
+                   "VideoCaptions": "videos/essai.fr.vtt", "Transcript": "transcripts/essai.txt"})
     report, problems = problems_of(content, path)
     assert report.ok and problems == []
     result = build(content)
@@ -133,8 +127,7 @@ def test_a_clip_whose_captions_and_poster_are_left_empty_is_named_by_make_check_
     (content / "videos").mkdir()
     shutil.copyfile(SITES / "video-reports" / "videos" / "essai.mp4", content / "videos" / "essai.mp4")
     path = create_report(TITLE, "urgences", settings_for(content), now=NOW)
-    path.write_text(path.read_text(encoding="utf-8").replace("VideoFile:\n", "VideoFile: videos/essai.mp4\n"),
-                    encoding="utf-8")
+    fill_in(path, {"VideoFile": "videos/essai.mp4"})
     _, problems = problems_of(content, path)
     line = next(number for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                 if text.startswith("VideoFile:"))
