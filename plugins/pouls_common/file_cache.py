@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 HEADER = b"pouls-cache 1 "
 HEADER_LENGTH = len(HEADER) + 64 + 1
 # Past this size a cache folder loses its least recently used entries (the sample site's
-# responsive copies take a few megabytes; a year of reports, a few hundred).
+# copies and crops take under 2 MB together).
 MAX_BYTES = 512 * 1024 * 1024
 
 
