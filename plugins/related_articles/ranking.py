@@ -46,6 +46,7 @@ from the published reports only).
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -53,7 +54,7 @@ from itertools import pairwise
 import numpy as np
 from scipy import sparse
 
-from .analysis import Analyzer, fragments, normalise_key
+from .analysis import Analyzer, fragments, normalise_key, tokens
 from .config import SIGNALS, RelatedSettings
 from .pins import parse_pins, resolve_pins, unlisted_names
 
@@ -285,18 +286,24 @@ class RelatedIndex:
     def _word_counts(self, reports, grow):
         """[reports × words] counts of the folded words of title (×2), standfirst and body.
 
-        Only distinct words are handled in Python; stems and fragments come from one
-        sparse product with the word → feature table, each word stemmed once per build.
+        Words are found as bytes (analysis.tokens: a byte table and a split, in C) and
+        counted by a Counter; only distinct words are handled in Python: stems and
+        fragments come from one sparse product with the word → feature table, each word
+        stemmed once per build. With `grow`, new words get a number; otherwise words no
+        published report uses are dropped. Each row stores its words in the order of their
+        first occurrence (the Counter's): at equal strength, `_cut_rows` keeps the entries
+        stored first, so that order is part of the ranking.
         """
         ids = self._word_ids
         columns, values = [], []
         for report in reports:
-            counts = self.analyzer.words(" ".join(
-                [report.title] * TITLE_WEIGHT + [report.summary] * SUMMARY_WEIGHT + [report.body]))
+            counts = Counter(tokens(" ".join(
+                [report.title] * TITLE_WEIGHT + [report.summary] * SUMMARY_WEIGHT + [report.body])))
             if grow:
                 found = np.fromiter(map(ids.__getitem__, counts), dtype=np.int32, count=len(counts))
             else:
-                found = np.array([ids.get(word, -1) for word in counts], dtype=np.int32)
+                found = np.fromiter((ids.get(word, -1) for word in counts), dtype=np.int32,
+                                    count=len(counts))
             # NumPy arrays per report, not one list of every count: a list of millions of
             # Python ints would be the largest thing in memory.
             columns.append(found)
@@ -321,7 +328,8 @@ class RelatedIndex:
         words = self._word_counts(canonical, grow=True)
         feature_ids, per_stem, rows, columns = {}, {}, [], []
         for word, row in self._word_ids.items():
-            stem = self.analyzer.stem(word)
+            # A one-letter word is no term (analysis._WORD wants two letters or more).
+            stem = self.analyzer.stem(word.decode("latin-1")) if len(word) > 1 else ""
             if not stem:
                 continue
             keys = per_stem.get(stem)
