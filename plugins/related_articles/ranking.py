@@ -36,6 +36,10 @@ tests/eval/related/services/, where folders cut across topics, and nowhere else)
    score becomes (1 − GRAPH_BLEND) × score + GRAPH_BLEND × overlap × best, `best` being
    the report's best score, twice (GRAPH_ROUNDS), each round from the neighbourhoods the
    previous one gave. A text score is thus never above the report's best word score.
+   Small-site rule: below GRAPH_FULL_SITE (30) published reports the overlap's share
+   shrinks in proportion to the site's size (GRAPH_BLEND × N / 30), because there every
+   report is in nearly every neighbourhood: overlaps would flatten the word scores and
+   leave the context to decide.
 
 Why it stays fast on 10 000 reports: every step is a sparse product whose size per report
 is bounded (`terms_per_report` × `candidates_per_term` postings, then `CANDIDATES` and
@@ -66,6 +70,11 @@ FRAGMENT_LENGTH = 6
 # Step 3: how much of the score the neighbourhood overlap makes, and how many rounds.
 GRAPH_BLEND = 0.8
 GRAPH_ROUNDS = 2
+# ... at full strength from this many published reports; on a smaller site the overlap's
+# share shrinks in proportion (GRAPH_BLEND × N / GRAPH_FULL_SITE): there every report is
+# in nearly every neighbourhood, and overlaps say little (chosen on subsamples of 10 to
+# 45 reports of services and round1).
+GRAPH_FULL_SITE = 30
 # The rule « text decides »: the non-text signals make at most this share of a score.
 CONTEXT_SHARE = 0.1
 CONTEXT_MAX = CONTEXT_SHARE / (1 - CONTEXT_SHARE)
@@ -417,6 +426,7 @@ class RelatedIndex:
         reports, kept from the index's own rounds.
         """
         k = self.settings.neighbours
+        blend = self._graph_blend()
         scores = words
         rounds = []
         for round_number in range(GRAPH_ROUNDS):
@@ -435,10 +445,15 @@ class RelatedIndex:
             # closest match is weak keeps weak scores, so the threshold still means
             # « nothing on the same subject » after this stage.
             overlap = sparse.diags(best) @ overlap
-            scores = ((1 - GRAPH_BLEND) * scores + GRAPH_BLEND * overlap).tocsr()
+            scores = ((1 - blend) * scores + blend * overlap).tocsr()
             keep = CANDIDATES if round_number + 1 < GRAPH_ROUNDS else RERANK_DEPTH
             scores = _top_per_row(scores, keep)
         return {"words": words, "published": rounds, "text": scores}
+
+    def _graph_blend(self):
+        """The neighbourhood overlap's share of the text score: GRAPH_BLEND from
+        GRAPH_FULL_SITE published reports, in proportion below (the small-site rule)."""
+        return GRAPH_BLEND * min(1.0, len(self.reports) / GRAPH_FULL_SITE)
 
     # -- context ------------------------------------------------------------------------
 
@@ -616,7 +631,7 @@ class RelatedIndex:
         parts = self._context_parts(context, np.full(len(ranked), row), columns)
         rows = []
         for x, (score, text, j) in enumerate(ranked):
-            lexical = (1 - GRAPH_BLEND) ** GRAPH_ROUNDS * direct.get(j, 0.0)
+            lexical = (1 - self._graph_blend()) ** GRAPH_ROUNDS * direct.get(j, 0.0)
             nudges = {signal: float(parts[signal][x]) for signal in SIGNALS}
             total = sum(nudges.values())
             factor = min(total, CONTEXT_MAX) / total if total else 0.0
