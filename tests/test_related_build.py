@@ -146,6 +146,31 @@ def test_two_builds_give_the_same_blocks(build, tmp_path):
     assert blocks_first == blocks(second.output)
 
 
+# tests/sites/related-drafts-only/: no published report at all, only two drafts (one
+# pinning the other), a hidden report and a draft dated in 2099, all with Region:, Tags:
+# and Hospitals:. The first ranking raised KeyError: 'r:bretagne' here (the region of a
+# draft looked up among the published reports' regions).
+DRAFTS_ONLY_PAGES = ("brouillons/myelome-brouillon", "brouillons/lymphome-brouillon",
+                     "brouillons/lymphome-programme", "hematologie/leucemie-cachee")
+
+
+def test_a_site_with_only_drafts_carrying_context_builds_without_a_traceback(build):
+    result = build("related-drafts-only")
+    assert result.ok, result.errors
+    assert result.errors == []
+    assert not any(record.exc_info or "Traceback" in record.getMessage() for record in result.records)
+    # The pin of a draft is a warning naming the file, not an error.
+    assert any("articles/hematologie/myelome-brouillon.md pins 'lymphome-brouillon'" in warning
+               for warning in result.warnings), result.warnings
+    for page in DRAFTS_ONLY_PAGES:
+        path = result.output / page / "index.html"
+        assert path.is_file(), page
+        assert soup(path).select_one("article.article h1") is not None, page
+        # Nothing published to list: no block, and no empty heading.
+        assert related_block(path) is None, page
+        assert "Sur le même sujet" not in soup(path).get_text(), page
+
+
 # tests/sites/related-mixed/: every folder (a genre, declared as a rubrique) holds one report
 # of each subject, tags are partly generic and the two hospitals serve every subject.
 # The subjects are kept here, outside the reports.
