@@ -9,6 +9,7 @@ import numpy
 import pytest
 
 from pouls_common.reports import is_public
+from related_articles import ranking
 from related_articles.analysis import _WORD, Analyzer, fold, fragments, normalise_key, tokens
 from related_articles.config import RelatedArticlesSettingsError, RelatedSettings, read_settings
 from related_articles.ranking import (
@@ -204,6 +205,40 @@ def test_reports_without_tags_are_matched_by_their_text():
     lists, _others, _notices = compute_related(reports)
     assert slugs(reports, lists[0])[0] == "lymphome"
     assert slugs(reports, lists[2])[0] == "leucemie"
+
+
+def _words_against_subject(background_reports, until=None):
+    """A 4-report site: the target shares « patients » and « service » with one report
+    (words most reports of the background use) and « leucémie » with another (a rare one)."""
+    reports = [
+        report("cible", text="Les patients du service parlent de la leucémie.", title=""),
+        report("memes-mots", "urgences", day=3, text="Les patients du service attendent.", title=""),
+        report("meme-sujet", "cancerologie", day=2, text="La leucémie se soigne.", title=""),
+        report("autre", "urgences", day=4, text="Le défibrillateur sauve.", title=""),
+    ]
+    saved = ranking.BACKGROUND_REPORTS, ranking.BACKGROUND_UNTIL
+    ranking.BACKGROUND_REPORTS = background_reports
+    ranking.BACKGROUND_UNTIL = until or saved[1]
+    try:
+        lists, _others, _notices = compute_related(reports)
+    finally:
+        ranking.BACKGROUND_REPORTS, ranking.BACKGROUND_UNTIL = saved
+    return slugs(reports, lists[0])
+
+
+def test_on_a_small_site_words_common_in_health_news_weigh_less_than_the_subject():
+    size, table = ranking.background_table()
+    assert size == 64  # the published reports of tests/eval/related/services/
+    assert table["patient"] > 40 and table["servic"] > 40 and table["leucem"] <= 1
+    # On four reports both words look equally rare: two shared words beat one.
+    assert _words_against_subject(0)[0] == "memes-mots"
+    # The background says which of them are common in French health news.
+    assert _words_against_subject(ranking.BACKGROUND_REPORTS)[0] == "meme-sujet"
+
+
+def test_the_background_is_skipped_from_its_site_size_on():
+    assert _words_against_subject(ranking.BACKGROUND_REPORTS, until=4) == _words_against_subject(0)
+    assert ranking.BACKGROUND_UNTIL <= 1000
 
 
 def test_a_report_never_lists_itself_and_the_block_is_full():

@@ -53,7 +53,9 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -75,6 +77,16 @@ GRAPH_ROUNDS = 2
 # in nearly every neighbourhood, and overlaps say little (chosen on subsamples of 10 to
 # 45 reports of services and round1).
 GRAPH_FULL_SITE = 30
+# Small sites: the site's own document frequencies are smoothed with a background table
+# (BACKGROUND_FILE: the document frequencies of the labelled set services, 64 reports)
+# counted as BACKGROUND_REPORTS more reports: idf = ln((1 + N + B) / (df + B × q)), q the
+# feature's share of the background's reports. On 19 reports a word of 3 may be common
+# French all the same. Its weight B / (N + B) fades as the site grows; from
+# BACKGROUND_UNTIL published reports (weight under 1 %) it is skipped. B was chosen on
+# subsamples of 10 to 45 reports of services and round1 (each with the other's table).
+BACKGROUND_FILE = Path(__file__).with_name("background_df.tsv")
+BACKGROUND_REPORTS = 5
+BACKGROUND_UNTIL = 100 * BACKGROUND_REPORTS
 # The rule « text decides »: the non-text signals make at most this share of a score.
 CONTEXT_SHARE = 0.1
 CONTEXT_MAX = CONTEXT_SHARE / (1 - CONTEXT_SHARE)
@@ -344,9 +356,7 @@ class RelatedIndex:
             keys = per_stem.get(stem)
             if keys is None:
                 keys = per_stem[stem] = [
-                    feature_ids.setdefault(key, len(feature_ids))
-                    for key in (stem, *("#" + piece for piece in fragments(stem, FRAGMENT_LENGTH)))
-                ]
+                    feature_ids.setdefault(key, len(feature_ids)) for key in feature_keys(stem)]
             rows.extend([row] * len(keys))
             columns.extend(keys)
         # word → its stem and the stem's fragments (a stem's features are never shared
@@ -355,6 +365,7 @@ class RelatedIndex:
             (np.ones(len(rows), dtype=np.float32),
              (np.array(rows, dtype=np.int32), np.array(columns, dtype=np.int32))),
             shape=(len(self._word_ids), len(feature_ids)))
+        prior = background_shares(feature_ids) if BACKGROUND_REPORTS and n < BACKGROUND_UNTIL else None
         del feature_ids, per_stem, rows, columns
         # Blocks of reports, twice (frequencies, then vectors): the full [reports ×
         # features] matrix is never in memory at once.
@@ -364,7 +375,11 @@ class RelatedIndex:
             df += np.bincount((words[start:start + BUILD_BLOCK] @ self._mapping).indices,
                               minlength=width)
         # A feature of a single report links it to nothing: it only dilutes its vector.
-        self._idf = np.where(df >= 2, np.log((1 + n) / np.maximum(df, 1)), 0.0).astype(np.float32)
+        if prior is None:
+            idf = np.log((1 + n) / np.maximum(df, 1))
+        else:
+            idf = np.log((1 + n + BACKGROUND_REPORTS) / (df + BACKGROUND_REPORTS * prior))
+        self._idf = np.where(df >= 2, idf, 0.0).astype(np.float32)
         # Postings: for each feature, the `candidates_per_term` reports it weighs most in
         # (all of them when several weigh the same at the cut), kept up to date block
         # after block.
@@ -652,6 +667,46 @@ class RelatedIndex:
             }
             rows.append(entry)
         return rows
+
+
+def feature_keys(stem):
+    """The features of a stem: itself and its fragments (marked « # », never a stem)."""
+    return (stem, *("#" + piece for piece in fragments(stem, FRAGMENT_LENGTH)))
+
+
+def document_frequencies(reports, analyzer=None):
+    """{feature: number of reports using it} over `reports`, as the ranking counts them."""
+    analyzer = analyzer or Analyzer()
+    df = Counter()
+    for report in reports:
+        keys = set()
+        for word in set(tokens(" ".join((report.title, report.summary, report.body)))):
+            stem = analyzer.stem(word.decode("latin-1")) if len(word) > 1 else ""
+            if stem:
+                keys.update(feature_keys(stem))
+        df.update(keys)
+    return df
+
+
+@cache
+def background_table(path=BACKGROUND_FILE):
+    """(reports, {feature: df}) of the shipped background table."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    size = int(lines[0].split()[-1])
+    table = {}
+    for line in lines[1:]:
+        key, count = line.rsplit("\t", 1)
+        table[key] = int(count)
+    return size, table
+
+
+def background_shares(feature_ids):
+    """Each feature's share of the background's reports, in column order (half a report
+    added to every count, so a feature the background never saw is rare, not unknown)."""
+    size, table = background_table()
+    counts = np.fromiter((table.get(key, 0) for key in feature_ids), dtype=np.float64,
+                         count=len(feature_ids))
+    return (counts + 0.5) / (size + 1)
 
 
 def compute_related(published, unlisted=(), settings=None):
