@@ -1,0 +1,434 @@
+"""Writing the site: record every page while Pelican and the plugins plan them, render them
+on every core once the plan is complete, and touch only the files whose bytes change.
+
+Pelican renders a page the moment a generator (or a plugin) calls `Writer.write_file()`.
+`DeferredWriter` runs Pelican's own `write_file()` — pagination, the page's context,
+the checks against writing a file twice — but hands it a template that only *records*
+the context it is given. The pages wait in `self.pages`, keyed by output file; a second
+write of the same file that Pelican allows (`override_output`) replaces the first, one it
+refuses raises as it does in Pelican. Feeds written through the writer are produced at
+once and kept as text.
+
+When every generator has planned its output, `FlushGenerator` (last in the list) calls
+`flush()`: the pages are rendered by forked processes that share the finished context
+copy-on-write, each taking the next few pages from a shared counter, the build's own
+process included. Each page goes through `pouls_common.output.write_if_changed`. Pages
+a previous build wrote from the same inputs are not rendered at all (desk.pagekeys).
+
+A page's context is what it was when the page was planned: the shared context is copied
+whenever one of its entries has been replaced since the previous page, as Pelican's
+`context.copy()` would have seen it.
+
+Rendering logs (a template filter may warn) are kept by each process and replayed by
+the build's process page by page, in plan order. A page that fails to render fails the
+build with the file's name and the error; a rendering process that dies fails it too.
+"""
+
+import gc
+import io
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from pelican.generators import StaticGenerator
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from desk.parallel import capture_logs, replay
+from pouls_common.output import write_if_changed
+
+logger = logging.getLogger(__name__)
+
+# Pages handed out at a time: small enough to balance the processes' loads, large
+# enough that the shared counter is not a bottleneck.
+CHUNK = 12
+# Below this many pages to render, forking costs more than it saves.
+FORK_THRESHOLD = 48
+
+
+class RenderFailed(Exception):
+    """A page could not be rendered or written; the message names it."""
+
+
+@dataclass
+class Page:
+    """One output file waiting to be rendered (or, for a feed, already rendered)."""
+
+    name: str  # path under the output folder, as Pelican was given it
+    path: str  # absolute path
+    template: object = None
+    base: dict = None  # the shared context as it was when the page was planned
+    extra: dict = None  # the page's own entries (article, articles_page, output_file…)
+    shared: dict = None  # the context object itself, which content objects read at render time
+    text: str = None  # already rendered (feeds)
+    key: bytes = None  # inputs digest (desk.pagekeys), None when unknown
+
+    def context(self):
+        local = dict(self.base)
+        local.update(self.extra)
+        return local
+
+    def render(self):
+        if self.text is not None:
+            return self.text.encode("utf-8")
+        local = self.context()
+        # As Pelican's writer does just before rendering: content objects build their
+        # links from the shared context's « localsiteurl ».
+        if local.get("localsiteurl"):
+            self.shared["localsiteurl"] = local["localsiteurl"]
+        return self.template.render(local).encode("utf-8")
+
+
+@dataclass
+class WriteStats:
+    planned: int = 0
+    rendered: int = 0
+    written: int = 0
+    skipped: int = 0
+    processes: int = 1
+    seconds: float = 0.0
+    written_paths: list = field(default_factory=list)
+
+
+class _Recorder:
+    """Stands in for a Jinja template: render() records the page's context, renders nothing."""
+
+    def __init__(self, template, writer):
+        self.template = template
+        self.writer = writer
+
+    def render(self, localcontext):
+        self.writer._pending = (self.template, localcontext)
+        return ""
+
+    def __getattr__(self, name):
+        return getattr(self.template, name)
+
+
+class _Sink(io.StringIO):
+    """What Pelican writes a page into: records the page under its file name on close."""
+
+    def __init__(self, writer, path, skip):
+        super().__init__()
+        self.writer = writer
+        self.path = path
+        self.skip = skip
+
+    def __exit__(self, *exc):
+        if exc[0] is None and not self.skip:
+            self.writer._planned(self.path, self.getvalue())
+        return super().__exit__(*exc)
+
+
+class DeferredWriter(Writer):
+    """Pelican's Writer, planning pages instead of rendering them; `flush()` renders."""
+
+    def __init__(self, output_path, settings=None, build=None):
+        super().__init__(output_path, settings=settings)
+        self.build = build
+        self.pages = {}
+        self._pending = None
+        self._base = None
+        self._snapshot = None
+        self._snapshot_ids = None
+        self.stats = WriteStats()
+
+    # Pelican calls these --------------------------------------------------------------
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        self._base = context
+        try:
+            return super().write_file(name, _Recorder(template, self), context, *args, **kwargs)
+        finally:
+            self._base = None
+            self._pending = None
+
+    def _open_w(self, filename, encoding, override=False):
+        # Pelican's bookkeeping, unchanged, minus the opening of the file.
+        skip = False
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time (was previously overwritten)'
+                )
+            logger.info('Skipping "%s", not overwriting', filename)
+            skip = True
+        elif filename in self._written_files:
+            if override:
+                logger.info('Overwriting "%s"', filename)
+            else:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" as Pelican has already '
+                    "written to it previously (set `override=True` if intended)"
+                )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        if skip:
+            self._pending = None
+        return _Sink(self, filename, skip)
+
+    # planning -------------------------------------------------------------------------
+
+    def _planned(self, path, text):
+        name = os.path.relpath(path, self.output_path)
+        pending, self._pending = self._pending, None
+        if pending is None:
+            # Written directly (a feed): the text is the file.
+            self.pages[path] = Page(name=name, path=path, text=text)
+            return
+        template, localcontext = pending
+        base = self._base_snapshot()
+        extra = {key: value for key, value in localcontext.items() if key not in base or base[key] is not value}
+        self.pages.pop(path, None)  # a later write of a file replaces the earlier one
+        self.pages[path] = Page(name=name, path=path, template=template, base=base, extra=extra, shared=self._base)
+
+    def _base_snapshot(self):
+        base = self._base
+        ids = (id(base), len(base), *map(id, base.values()))
+        if ids != self._snapshot_ids:
+            self._snapshot = dict(base)
+            self._snapshot_ids = ids
+        return self._snapshot
+
+    # rendering ------------------------------------------------------------------------
+
+    def flush(self, context):
+        """Render and write every planned page; returns the WriteStats."""
+        started = time.perf_counter()
+        pages = list(self.pages.values())
+        self.pages = {}
+        self.stats.planned += len(pages)
+        keys = self.build.page_keys_for(context) if self.build is not None else None
+        if keys is not None:
+            keys.prepare(pages)
+        jobs = self.build.jobs if self.build is not None else 1
+        outcome = render_pages(pages, jobs, keys)
+        self.stats.rendered += outcome.rendered
+        self.stats.skipped += len(outcome.kept)
+        self.stats.written += outcome.written
+        self.stats.written_paths += outcome.written_paths
+        self.stats.processes = max(self.stats.processes, outcome.processes)
+        if keys is not None:
+            keys.record(pages, outcome)
+        self.stats.seconds += time.perf_counter() - started
+        return self.stats
+
+
+# ---------------------------------------------------------------------- rendering
+
+
+@dataclass
+class RenderOutcome:
+    rendered: int = 0
+    written: int = 0
+    written_paths: list = field(default_factory=list)
+    records: list = field(default_factory=list)  # (page index, record)
+    errors: list = field(default_factory=list)  # (page index, exception)
+    traces: dict = field(default_factory=dict)  # page index -> (key, names, reads) (desk.pagekeys)
+    kept: dict = field(default_factory=dict)  # page index -> previous entry, for pages not rendered
+    processes: int = 1
+
+    def merge(self, other):
+        self.rendered += other.rendered
+        self.written += other.written
+        self.written_paths += other.written_paths
+        self.records += other.records
+        self.errors += other.errors
+        self.traces.update(other.traces)
+        self.kept.update(other.kept)
+
+
+def _render_range(pages, indexes, outcome, keys=None):
+    """Render pages[i] for i in indexes into `outcome` (skipping unchanged ones); stop at the first error."""
+    for index in indexes:
+        page = pages[index]
+        with capture_logs() as records:
+            try:
+                kept = keys.unchanged(page) if keys is not None else None
+                if kept is not None:
+                    outcome.kept[index] = kept
+                    continue
+                outcome.rendered += 1
+                if keys is not None:
+                    with keys.tracing(index, page, outcome.traces):
+                        data = page.render()
+                else:
+                    data = page.render()
+                if write_if_changed(page.path, data):
+                    outcome.written += 1
+                    outcome.written_paths.append(page.name)
+            except Exception as error:
+                error.add_note(f"while writing {page.name}")
+                outcome.errors.append((index, _portable(error)))
+        outcome.records += [(index, record) for record in records]
+        if outcome.errors:
+            return False
+    return True
+
+
+def _portable(error):
+    """The exception itself when it can travel between processes, else a RenderFailed saying it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        text = "".join(traceback.format_exception_only(error)).strip()
+        failed = RenderFailed(text)
+        for note in getattr(error, "__notes__", ()):
+            failed.add_note(note)
+        return failed
+    return error
+
+
+def _claim(counter, total):
+    with counter.get_lock():
+        start = counter.value
+        counter.value = start + CHUNK
+    return range(start, min(start + CHUNK, total)) if start < total else None
+
+
+def render_pages(pages, jobs, keys=None):
+    """Render and write `pages` with `jobs` processes; raises RenderFailed on the first error.
+
+    With `keys` (desk.pagekeys.PageKeys), a page whose inputs did not change is not rendered.
+    """
+    outcome = RenderOutcome()
+    if jobs <= 1 or len(pages) < FORK_THRESHOLD:
+        _render_range(pages, range(len(pages)), outcome, keys)
+    else:
+        _render_forked(pages, min(jobs, max(1, len(pages) // CHUNK)), outcome, keys)
+    for _, record in sorted(outcome.records, key=lambda item: item[0]):
+        replay([record])
+    if outcome.errors:
+        # The first failing page in plan order, as Pelican would have met it: the same
+        # exception (type and message), with a note naming the page.
+        raise min(outcome.errors, key=lambda item: item[0])[1]
+    return outcome
+
+
+def _render_forked(pages, processes, outcome, keys):
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("l", 0)
+    parent = os.getpid()
+    children = []
+    # Freeze what exists: a child's garbage collector then never walks (and so copies)
+    # the pages of memory it shares with this process.
+    gc.freeze()
+    try:
+        for _ in range(processes - 1):
+            reader, writer = context.Pipe(duplex=False)
+            pid = os.fork()
+            if pid == 0:  # child
+                code = 1
+                try:
+                    reader.close()
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    mine = RenderOutcome()
+                    while os.getppid() == parent:
+                        indexes = _claim(counter, len(pages))
+                        if indexes is None or not _render_range(pages, indexes, mine, keys):
+                            break
+                    writer.send_bytes(pickle.dumps(mine, protocol=pickle.HIGHEST_PROTOCOL))
+                    code = 0
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
+            writer.close()
+            children.append((pid, reader))
+        outcome.processes = processes
+        while True:
+            indexes = _claim(counter, len(pages))
+            if indexes is None or not _render_range(pages, indexes, outcome, keys):
+                break
+        if outcome.errors:
+            # Stop the others: the build fails on this page anyway.
+            with counter.get_lock():
+                counter.value = len(pages)
+        for pid, reader in children:
+            try:
+                theirs = pickle.loads(reader.recv_bytes())
+            except (EOFError, OSError):
+                theirs = None
+            _, status = os.waitpid(pid, 0)
+            if theirs is None:
+                code = os.waitstatus_to_exitcode(status)
+                raise RenderFailed(
+                    f"a rendering process stopped ({'signal ' + str(-code) if code < 0 else 'exit code ' + str(code)}) "
+                    "before finishing its pages"
+                )
+            outcome.merge(theirs)
+            reader.close()
+        children = []
+    finally:
+        for pid, reader in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            reader.close()
+        gc.unfreeze()
+
+
+class FlushGenerator:
+    """Last of the generators: renders every page the others planned."""
+
+    def __init__(self, context=None, settings=None, path=None, theme=None, output_path=None, **kwargs):
+        self.context = context
+        self.settings = settings
+        self.output_path = output_path
+
+    def generate_output(self, writer):
+        if isinstance(writer, DeferredWriter):
+            writer.flush(self.context)
+
+    def __str__(self):
+        return type(self).__name__
+
+
+# ---------------------------------------------------------------------- static files
+
+
+class ChangedOnlyStaticGenerator(StaticGenerator):
+    """Pelican's StaticGenerator, copying a file only when its bytes differ from the copy."""
+
+    def _copy_paths(self, *args, **kwargs):
+        with _copy_if_changed():
+            return super()._copy_paths(*args, **kwargs)
+
+    def _copy_staticfile(self, sc):
+        with _copy_if_changed():
+            return super()._copy_staticfile(sc)
+
+
+class _copy_if_changed:
+    """Within this block, pelican.utils.copy copies a file only when its bytes change.
+
+    Pelican's own copy() walks folders, applies IGNORE_FILES and logs; only its last
+    step, copy_file(), is swapped for one that compares first and never writes in place.
+    """
+
+    def __enter__(self):
+        import pelican.utils
+
+        self._module = pelican.utils
+        self._original = pelican.utils.copy_file
+        pelican.utils.copy_file = copy_file_if_changed
+
+    def __exit__(self, *exc):
+        self._module.copy_file = self._original
+
+
+def copy_file_if_changed(source, destination):
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read()
+        write_if_changed(destination, data)
+    except OSError as error:
+        logger.warning("A problem occurred copying file %s to %s; %s", source, destination, error)
