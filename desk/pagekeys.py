@@ -47,14 +47,14 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from jinja2.filters import FILTERS
 from jinja2.runtime import Macro
 from jinja2.tests import TESTS
-from pelican.contents import Content, Static
+from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
 from desk import content_cache
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 8
+FORMAT = 10
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
@@ -85,7 +85,6 @@ class Digester:
     def __init__(self, settings, context):
         self._shared = {id(settings): "<settings>", id(context): "<context>"}
         self._memo = {}
-        self._states = {}
 
     def structure(self, value):
         """Digest (16 bytes) of a value, content objects by identity."""
@@ -189,9 +188,10 @@ class Digester:
         elif isinstance(value, URLWrapper):
             # Pelican fills _slug on first use, and as_dict() (called for each URL) copies
             # name and slug into the object: the same state before and after a page shows it.
-            value.slug  # noqa: B018
-            out.append(f"{name}(")
-            self._emit({k: v for k, v in vars(value).items() if k not in ("name", "slug")}, out)
+            out.append(f"{name}({value.name!r},{value.slug!r},{value._slug_from_name!r}")
+            others = {k: v for k, v in vars(value).items() if k not in _URLWRAPPER_STATE}
+            if others:
+                self._emit(others, out)
             out.append(")")
         else:
             state = _state_of(value)
@@ -212,18 +212,6 @@ class Digester:
             self._emit(part, out)
         out.append(")")
 
-    def state(self, obj):
-        """Digest of a content object's own state: every attribute, other contents by identity."""
-        key = id(obj)
-        known = self._states.get(key)
-        if known is not None:
-            return known[1]
-        out = [f"state:{type(obj).__qualname__}:{content_identity(obj)};"]
-        self._emit({k: v for k, v in vars(obj).items() if k not in _NOT_STATE}, out, top=True)
-        digest = _h(_joined(out))
-        self._states[key] = (obj, digest)
-        return digest
-
 
 def _joined(parts):
     return "".join(parts).encode("utf-8", "surrogatepass")
@@ -239,9 +227,18 @@ def _sorted_items(digester, mapping):
     return sorted(((f"k#{digester.structure(k).hex()};", v) for k, v in mapping.items()), key=lambda kv: kv[0])
 
 
-# The shared objects (digested with the environment), and Static's note that its URL was
-# read, which rendering itself sets.
-_NOT_STATE = frozenset({"_context", "settings", "_output_location_referenced"})
+_SHARED_ATTRIBUTES = frozenset({"_context", "settings"})
+_URLWRAPPER_STATE = frozenset({"settings", "_name", "_slug", "_slug_from_name", "name", "slug"})
+
+
+@functools.cache
+def _is_data_descriptor(cls, name):
+    """True when the class defines `name` as a property (or another data descriptor)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            member = vars(klass)[name]
+            return hasattr(member, "__set__") or hasattr(member, "__delete__")
+    return False
 
 
 def _cell_full(cell):
@@ -292,35 +289,58 @@ class _Trace:
 
     def __init__(self):
         self.names = set()
-        self.reads = {}  # (id of the content, attribute or WHOLE) -> content
+        self.reads = {}  # (id of the content, attribute) -> content
 
 
-WHOLE = "*"  # the content was handed to Python code: any of its attributes may matter
 _CURRENT = []  # the trace of the page being rendered in this process, if any
 
 
-def _note(value, attribute=WHOLE):
-    trace = _CURRENT[-1] if _CURRENT else None
-    if trace is not None and isinstance(value, Content):
-        if not isinstance(attribute, str):
-            attribute = WHOLE
-        trace.reads[(id(value), attribute)] = value
+def _note(value, attribute):
+    if isinstance(attribute, str):
+        _CURRENT[-1].reads[(id(value), attribute)] = value
+    else:
+        # obj[x] with a non-string x: a Content has no items, the read fails the same way.
+        _CURRENT[-1].reads[(id(value), repr(attribute))] = value
 
 
-def _note_arguments(args, kwargs):
-    if not _CURRENT:
-        return
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, Content):
-            _note(value)
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            for item in value:
-                if isinstance(item, Content):
-                    _note(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                if isinstance(item, Content):
-                    _note(item)
+# Arguments of these types cannot lead Python code to a content object.
+_INERT = (str, bytes, int, float, bool, type(None), date, time, timedelta)
+
+
+def _inert(function, args, kwargs):
+    """True when a call can only read what it is given and what it is given holds no content."""
+    if getattr(function, "__self__", None) is not None or getattr(function, "__closure__", None):
+        return False
+    return all(isinstance(value, _INERT) for value in (*args, *kwargs.values()))
+
+
+_HOOKED = [0]
+
+
+def _tracing_getattribute(self, name):
+    if _CURRENT and not name.startswith("__"):
+        _CURRENT[-1].reads[(id(self), name)] = self
+    return object.__getattribute__(self, name)
+
+
+def _call_traced(function, args, kwargs):
+    """Run Python code called by a template with every content attribute it reads recorded.
+
+    Jinja's own attribute accesses are traced by the environment; Python code (a filter,
+    a plugin's template function) reads attributes directly, so for the duration of the
+    call the content classes note every attribute read on them.
+    """
+    if not _CURRENT or _inert(function, args, kwargs):
+        return function(*args, **kwargs)
+    if _HOOKED[0] == 0:
+        Content.__getattribute__ = _tracing_getattribute
+    _HOOKED[0] += 1
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _HOOKED[0] -= 1
+        if _HOOKED[0] == 0:
+            del Content.__getattribute__
 
 
 def _tracing_context_class(base):
@@ -331,13 +351,12 @@ def _tracing_context_class(base):
             return super().resolve_or_missing(key)
 
         def call(__self, __obj, *args, **kwargs):
-            if not isinstance(__obj, Macro):
+            if isinstance(__obj, Macro):
                 # A macro is a template: what it reads is traced like the rest.
-                _note_arguments(args, kwargs)
-            owner = getattr(__obj, "__self__", None)
-            if isinstance(owner, Content):
-                _note(owner)
-            return super().call(__obj, *args, **kwargs)
+                return super().call(__obj, *args, **kwargs)
+            parent_call = super().call
+            return _call_traced(lambda *a, **k: parent_call(__obj, *a, **k), args, kwargs) \
+                if not _inert(__obj, args, kwargs) else parent_call(__obj, *args, **kwargs)
 
     return TracingContext
 
@@ -345,8 +364,7 @@ def _tracing_context_class(base):
 def _traced(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        _note_arguments(args, kwargs)
-        return function(*args, **kwargs)
+        return _call_traced(function, args, kwargs)
 
     return wrapper
 
@@ -435,62 +453,111 @@ class PageKeys:
         return index
 
     def key(self, page, names, reads):
-        """The page's key for the names and content attributes it reads; None when unknowable."""
+        """The page's key for the names and content attributes it reads; None when unknowable.
+
+        `names` is a sorted tuple of context names; `reads` a sorted tuple of
+        (content identity, attributes read) pairs.
+        """
         digester = self.digester
-        extra, base, template_globals = page.extra, page.base, page.template.globals
+        extra = page.extra
         parts = [self.environment, page.template.name.encode() if page.template.name else b""]
-        shared_names = self._shared_names
         try:
+            shared = []
             for name in names:
-                parts.append(name.encode())
                 value = extra.get(name, _MISSING)
-                if value is not _MISSING:
+                if value is _MISSING:
+                    shared.append(name)
+                else:
+                    parts.append(name.encode())
                     parts.append(digester.structure(value))
-                    continue
-                # The same for every page planned with this context and template globals.
-                memo_key = (id(base), id(template_globals), name)
-                digest = shared_names.get(memo_key)
+            parts.append(self._shared_names_digest(page, tuple(shared)))
+            groups = self._groups
+            for group in reads:
+                digest = groups.get(group)
                 if digest is None:
-                    value = base.get(name, _MISSING)
-                    if value is _MISSING:
-                        value = template_globals.get(name, _MISSING)
-                    digest = b"<absent>" if value is _MISSING else digester.structure(value)
-                    shared_names[memo_key] = digest
+                    digest = self._group_digest(*group)
+                    if digest is None:
+                        return None
+                    groups[group] = digest
                 parts.append(digest)
-            for identity, attribute in reads:
-                obj = self.index.get(identity)
-                if obj is None:
-                    return None
-                parts.append(identity.encode())
-                parts.append(attribute.encode() if isinstance(attribute, str) else b"?")
-                parts.append(self._read(obj, attribute))
         except Undigestable as error:
             logger.debug("desk: %s reads a %s, rendered every time", page.name, error)
             return None
         return _h(*parts)
 
+    def _shared_names_digest(self, page, names):
+        """Digest of names taken from the shared context or the template's globals (memoised)."""
+        base, template_globals = page.base, page.template.globals
+        memo_key = (id(base), id(template_globals), names)
+        digest = self._shared_names.get(memo_key)
+        if digest is None:
+            parts = []
+            for name in names:
+                value = base.get(name, _MISSING)
+                if value is _MISSING:
+                    value = template_globals.get(name, _MISSING)
+                parts.append(name.encode())
+                parts.append(b"<absent>" if value is _MISSING else self.digester.structure(value))
+            digest = _h(*parts)
+            self._shared_names[memo_key] = digest
+        return digest
+
+    def _group_digest(self, identity, attributes):
+        obj = self.index.get(identity)
+        if obj is None:
+            return None
+        parts = [identity.encode()]
+        for attribute in attributes:
+            parts.append(attribute.encode())
+            parts.append(self._read(obj, attribute))
+        return _h(*parts)
+
     def _read(self, obj, attribute):
-        """Digest of what reading `attribute` of a content gives (its whole state when unknowable)."""
+        """Digest of what reading `attribute` of a content gives."""
+        if attribute in _SHARED_ATTRIBUTES:
+            # The settings are in the environment digest; the shared context is read by
+            # content objects for one thing, the URLs their {filename} links point to.
+            return self._url_map() if attribute == "_context" else b"<settings>"
+        instance = vars(obj)
+        if attribute in instance and not _is_data_descriptor(type(obj), attribute):
+            return self._raw(obj, attribute, instance[attribute])
         memo_key = (id(obj), attribute)
         known = self._reads.get(memo_key)
         if known is not None:
             return known
-        digest = None
-        if attribute != WHOLE and not isinstance(obj, Static):
-            try:
-                value = getattr(obj, attribute)
-            except AttributeError:
-                digest = b"<undefined>"
-            except Exception:
-                value = _MISSING
+        try:
+            value = getattr(obj, attribute)
+        except Exception as error:
+            # The page read it and got this error: it reads it the same way next time.
+            digest = f"<{type(error).__name__}>".encode()
+        else:
+            if callable(value) and getattr(value, "__self__", None) is obj:
+                # A method may answer from a memo (get_content does) without reading the
+                # attributes it depends on: count it as reading all of them.
+                digest = self._state(obj)
             else:
-                if not (callable(value) and getattr(value, "__self__", None) is obj) and value is not _MISSING:
-                    digest = self.digester.structure(value)
-        if digest is None:
-            digest = self.digester.state(obj)
-            if _has_links(obj):
-                digest = _h(digest, self._url_map())
+                digest = self.digester.structure(value)
         self._reads[memo_key] = digest
+        return digest
+
+    def _raw(self, obj, key, value):
+        memo_key = (id(obj), "=" + key)
+        known = self._reads.get(memo_key)
+        if known is None:
+            known = self._reads[memo_key] = self.digester.structure(value)
+        return known
+
+    def _state(self, obj):
+        """Digest of every attribute of a content (other contents by identity)."""
+        memo_key = (id(obj), "<state>")
+        known = self._reads.get(memo_key)
+        if known is not None:
+            return known
+        parts = [f"state:{type(obj).__qualname__}".encode()]
+        for key, value in sorted(vars(obj).items()):
+            parts.append(key.encode())
+            parts.append(self._read(obj, key) if key in _SHARED_ATTRIBUTES else self._raw(obj, key, value))
+        digest = self._reads[memo_key] = _h(*parts)
         return digest
 
     def _url_map(self):
@@ -504,6 +571,7 @@ class PageKeys:
         self.digester = Digester(self.settings, self.context)
         self._reads = {}
         self._shared_names = {}
+        self._groups = {}
         self.index = self._contents_by_identity()
         environments = {id(p.template.environment): p.template.environment for p in pages if p.template is not None}
         for environment in environments.values():
@@ -529,7 +597,10 @@ class PageKeys:
         finally:
             _CURRENT.pop()
         names = tuple(sorted(trace.names))
-        reads = tuple(sorted({(content_identity(obj), attribute) for (_, attribute), obj in trace.reads.items()}))
+        by_content = {}
+        for (_, attribute), obj in trace.reads.items():
+            by_content.setdefault(content_identity(obj), set()).add(attribute)
+        reads = tuple(sorted((identity, tuple(sorted(attributes))) for identity, attributes in by_content.items()))
         traces[index] = (self.key(page, names, reads), names, reads)
 
     def record(self, planned, outcome):

@@ -10,6 +10,7 @@ for widths below the original's: an image is never enlarged.
     RESPONSIVE_IMAGES_WIDTHS = (480, 800)   # pixel widths of the copies; () turns it off
 """
 
+import io
 import logging
 import os
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from urllib.parse import quote, unquote
 
 from pelican import signals
 
+from pouls_common.output import replace_file
 from pouls_common.reports import every_report
 
 logger = logging.getLogger(__name__)
@@ -75,8 +77,11 @@ def write_variant(source, target, width):
     with Image.open(source) as picture:
         height = round(picture.height * width / picture.width)
         copy = picture.resize((width, height), Image.LANCZOS)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        copy.save(target, format=picture.format, **SAVE_OPTIONS.get(picture.format, {}))
+        data = io.BytesIO()
+        copy.save(data, format=picture.format, **SAVE_OPTIONS.get(picture.format, {}))
+    # Written beside the target and renamed over it: a copy shared by hard link with the
+    # live site (a publication starts from its files) is replaced, never edited in place.
+    replace_file(target, data.getvalue())
 
 
 def validate_settings(pelican):

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pelican import signals
 from pelican.generators import Generator
 
+from pouls_common.output import write_if_changed
+
 logger = logging.getLogger(__name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -127,9 +129,7 @@ class SiteMapGenerator(Generator):
         siteurl = self.settings.get("SITEURL", "")
         if options.xml_save_as and siteurl.startswith(("http://", "https://")):
             path = os.path.join(self.output_path, options.xml_save_as)
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            with open(path, "wb") as handle:
-                handle.write(sitemap_xml(siteurl, sitemap_entries(self.context, self.settings, options)))
+            write_if_changed(path, sitemap_xml(siteurl, sitemap_entries(self.context, self.settings, options)))
             logger.info("site_map: wrote %s", path)
 
 
