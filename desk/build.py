@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican
+from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.log import LimitFilter, console
 from pelican.plugins import signals
@@ -34,7 +35,7 @@ from pelican.settings import read_settings
 
 from desk import content_cache
 from desk.pagekeys import PageKeys
-from desk.parallel import build_jobs
+from desk.parallel import BuildCancelled, build_jobs
 from desk.reading import ReadingArticlesGenerator, ReadingPagesGenerator
 from desk.writing import ChangedOnlyStaticGenerator, DeferredWriter, FlushGenerator
 from pouls_common.paths import ROOT
@@ -53,6 +54,7 @@ class BuildResult:
     read: list = field(default_factory=list)  # desk.reading.ReadStats, one per generator
     written: object = None  # desk.writing.WriteStats
     seconds: float = 0.0
+    build: object = None  # the Build, with its context, generators and planned pages (keep_model)
 
     @property
     def ok(self):
@@ -84,6 +86,9 @@ def reset_pelican_state():
     LimitFilter._ignore = set()
     LimitFilter._raised_messages = set()
     LimitFilter._group_count.clear()
+    # Content.get_content is memoised per (content, siteurl) for the life of the process:
+    # a long-lived preview would otherwise keep every earlier build's reports alive.
+    Content.get_content.cache.clear()
 
 
 def load_settings(settings_file="pelicanconf.py", content=None, output=None, overrides=None):
@@ -96,12 +101,15 @@ def load_settings(settings_file="pelicanconf.py", content=None, output=None, ove
 
 
 class Build:
-    """What the swapped parts of one build share: processes, caches, statistics."""
+    """What the swapped parts of one build share: processes, caches, statistics, the model."""
 
-    def __init__(self, settings, jobs, cache=True):
+    def __init__(self, settings, jobs, cache=True, cancel=None):
         self.settings = settings
         self.jobs = jobs
         self.cache = cache
+        self.cancel = cancel  # a threading.Event set to stop the build at the next checkpoint
+        self.generators = {}  # "articles" / "pages" -> the generator, once it has read
+        self.context = None
         self.read_cache = None
         if cache:
             self.read_cache = content_cache.ReadCache(
@@ -116,6 +124,11 @@ class Build:
         if self.cache and self.page_keys is None:
             self.page_keys = PageKeys(self.settings, context, content_cache.cache_folder(self.settings))
         return self.page_keys
+
+    def checkpoint(self):
+        """Stop here if the build was cancelled (between files, generators and pages)."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise BuildCancelled()
 
     def finish(self):
         if self.read_cache is not None:
@@ -157,12 +170,15 @@ class PoulsPelican(Pelican):
 
 
 def build_site(settings_file="pelicanconf.py", content=None, output=None, overrides=None, quiet=False,
-               jobs=None, cache=True):
+               jobs=None, cache=True, keep_model=False, cancel=None):
     """Build a site and return its output folder with the warnings and errors logged.
 
     `quiet` silences Pelican's English « Done: Processed … » line, for commands that
     report to the editor in French themselves. `jobs` overrides POULS_JOBS; `cache=False`
     reads every file again and renders every page (a cold build, cache left untouched).
+    `keep_model` keeps the finished context, generators and planned pages in the result
+    (the preview's quick passes use them); `cancel`, a threading.Event, stops the build
+    with BuildCancelled at its next checkpoint once set.
     """
     reset_pelican_state()
     started = time.perf_counter()
@@ -173,7 +189,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     root_logger.addHandler(collector)
     try:
         settings = load_settings(settings_file, content, output, overrides)
-        build = Build(settings, build_jobs(jobs), cache=cache)
+        build = Build(settings, build_jobs(jobs), cache=cache, cancel=cancel)
         pelican = PoulsPelican(settings, build)
         pelican.run()
     finally:
@@ -181,7 +197,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
         console.quiet = False
     result = BuildResult(output=Path(settings["OUTPUT_PATH"]), settings=settings, jobs=build.jobs,
                          read=build.read_stats, written=build.writer.stats if build.writer else None,
-                         seconds=time.perf_counter() - started)
+                         seconds=time.perf_counter() - started, build=build if keep_model else None)
     for record in collector.records:
         text = record.getMessage()
         (result.errors if record.levelno >= logging.ERROR else result.warnings).append(text)

@@ -603,8 +603,15 @@ class PageKeys:
         reads = tuple(sorted((identity, tuple(sorted(attributes))) for identity, attributes in by_content.items()))
         traces[index] = (self.key(page, names, reads), names, reads)
 
-    def record(self, planned, outcome):
-        """Remember every page's key, names and contents; save; remove stale files."""
+    def record(self, planned, outcome, untouched=()):
+        """Remember every page's key, names and contents; save; remove stale files.
+
+        `untouched`: pages planned but left alone on purpose (a quick preview build's
+        others): their previous entries stay true.
+        """
+        for name in untouched:
+            if name in self.previous:
+                self.current[name] = self.previous[name]
         for index, entry in outcome.kept.items():
             self.current[planned[index].name] = entry
         for index, (key, names, reads) in outcome.traces.items():
@@ -614,7 +621,7 @@ class PageKeys:
             except OSError:
                 continue
             self.current[page.name] = (key, names, reads, stat.st_size, stat.st_mtime_ns)
-        self._remove_stale({page.name for page in planned})
+        self._remove_stale({page.name for page in planned} | set(untouched))
         self._save()
 
     def _remove_stale(self, planned_names):

@@ -25,6 +25,10 @@ from pelican.log import FilteredMessage, LimitFilter
 JOBS_VARIABLE = "POULS_JOBS"
 
 
+class BuildCancelled(Exception):
+    """A newer change arrived: the preview stops this build to start the next one."""
+
+
 class JobsSettingError(ValueError):
     """POULS_JOBS holds something that is not a positive number of processes."""
 

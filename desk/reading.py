@@ -72,13 +72,16 @@ class ReusingMarkdownReader(MarkdownReader):
         self._document = None
         self._fields = None
 
-    def read(self, source_path):
-        self._source_path = source_path
+    def prepare(self):
         if self._document is None:
             self._document = Markdown(**self.settings["MARKDOWN"])
             # Pelican converts formatted fields (the summary) with the document's
             # instance once its « meta » preprocessor is removed: the same, kept apart.
             self._fields = Markdown(**self.settings["MARKDOWN"])
+
+    def read(self, source_path):
+        self._source_path = source_path
+        self.prepare()
         document = self._document
         document.reset()
         with pelican_open(source_path) as text:
@@ -236,6 +239,7 @@ class ParallelReading:
         else:
             results = ((path, read_one(self, path, self.content_class, keep_object=True)) for path in misses)
         for path, outcome in results:
+            build.checkpoint()
             if outcome.kind != "error" and build.read_cache is not None and path in digests:
                 build.read_cache.put(path, digests[path], outcome.expires, _entry_bytes(outcome))
             outcomes[path] = outcome
@@ -247,7 +251,11 @@ class ParallelReading:
 
     def generate_context(self):
         build = self.build
+        build.checkpoint()
+        build.generators["articles" if issubclass(self.content_class, Article) else "pages"] = self
+        build.context = self.context
         outcomes = self._read_everything(build)
+        build.checkpoint()
         readers = self.readers
 
         def answer(base_path, path, content_class=Page, **kwargs):

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pelican.generators import StaticGenerator
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from desk.parallel import capture_logs, replay
+from desk.parallel import BuildCancelled, capture_logs, replay
 from pouls_common.output import write_if_changed
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class DeferredWriter(Writer):
         super().__init__(output_path, settings=settings)
         self.build = build
         self.pages = {}
+        self.planned = {}  # every page of the last flush, by file name (the preview re-renders them)
         self._pending = None
         self._base = None
         self._snapshot = None
@@ -200,21 +201,27 @@ class DeferredWriter(Writer):
     def flush(self, context):
         """Render and write every planned page; returns the WriteStats."""
         started = time.perf_counter()
-        pages = list(self.pages.values())
+        planned = list(self.pages.values())
+        self.planned = {page.name: page for page in planned}
         self.pages = {}
-        self.stats.planned += len(pages)
+        self.stats.planned += len(planned)
+        if self.build is not None:
+            self.build.checkpoint()
+        only = self.settings.get("DESK_PREVIEW_PAGES")
+        # A quick preview build writes only the pages it is asked for (empty: all).
+        pages = [page for page in planned if page.name in set(only)] if only else planned
         keys = self.build.page_keys_for(context) if self.build is not None else None
         if keys is not None:
             keys.prepare(pages)
         jobs = self.build.jobs if self.build is not None else 1
-        outcome = render_pages(pages, jobs, keys)
+        outcome = render_pages(pages, jobs, keys, cancel=self.build.cancel if self.build is not None else None)
         self.stats.rendered += outcome.rendered
         self.stats.skipped += len(outcome.kept)
         self.stats.written += outcome.written
         self.stats.written_paths += outcome.written_paths
         self.stats.processes = max(self.stats.processes, outcome.processes)
         if keys is not None:
-            keys.record(pages, outcome)
+            keys.record(pages, outcome, untouched=[page.name for page in planned if only and page.name not in set(only)])
         self.stats.seconds += time.perf_counter() - started
         return self.stats
 
@@ -291,16 +298,21 @@ def _claim(counter, total):
     return range(start, min(start + CHUNK, total)) if start < total else None
 
 
-def render_pages(pages, jobs, keys=None):
-    """Render and write `pages` with `jobs` processes; raises RenderFailed on the first error.
+def render_pages(pages, jobs, keys=None, cancel=None):
+    """Render and write `pages` with `jobs` processes; raises the first page's error.
 
     With `keys` (desk.pagekeys.PageKeys), a page whose inputs did not change is not rendered.
+    `cancel` (a threading.Event) stops the rendering between two chunks of pages.
     """
     outcome = RenderOutcome()
     if jobs <= 1 or len(pages) < FORK_THRESHOLD:
-        _render_range(pages, range(len(pages)), outcome, keys)
+        for start in range(0, len(pages), CHUNK):
+            if cancel is not None and cancel.is_set():
+                raise BuildCancelled()
+            if not _render_range(pages, range(start, min(start + CHUNK, len(pages))), outcome, keys):
+                break
     else:
-        _render_forked(pages, min(jobs, max(1, len(pages) // CHUNK)), outcome, keys)
+        _render_forked(pages, min(jobs, max(1, len(pages) // CHUNK)), outcome, keys, cancel)
     for _, record in sorted(outcome.records, key=lambda item: item[0]):
         replay([record])
     if outcome.errors:
@@ -310,7 +322,7 @@ def render_pages(pages, jobs, keys=None):
     return outcome
 
 
-def _render_forked(pages, processes, outcome, keys):
+def _render_forked(pages, processes, outcome, keys, cancel=None):
     context = multiprocessing.get_context("fork")
     counter = context.Value("l", 0)
     parent = os.getpid()
@@ -342,12 +354,16 @@ def _render_forked(pages, processes, outcome, keys):
             writer.close()
             children.append((pid, reader))
         outcome.processes = processes
+        cancelled = False
         while True:
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
             indexes = _claim(counter, len(pages))
             if indexes is None or not _render_range(pages, indexes, outcome, keys):
                 break
-        if outcome.errors:
-            # Stop the others: the build fails on this page anyway.
+        if outcome.errors or cancelled:
+            # Stop the others: the build fails (or stops) here anyway.
             with counter.get_lock():
                 counter.value = len(pages)
         for pid, reader in children:
@@ -365,6 +381,8 @@ def _render_forked(pages, processes, outcome, keys):
             outcome.merge(theirs)
             reader.close()
         children = []
+        if cancelled:
+            raise BuildCancelled()
     finally:
         for pid, reader in children:
             try:
