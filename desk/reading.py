@@ -167,19 +167,18 @@ def read_in_pool(generator, paths, content_class, jobs):
     size = max(4, min(64, len(paths) // (jobs * 6) or 1))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     context = multiprocessing.get_context("fork")
+    done = set()
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                                     initializer=_start_reader) as pool:
-            futures = {pool.submit(_read_chunk, chunk): chunk for chunk in chunks}
+            futures = [pool.submit(_read_chunk, chunk) for chunk in chunks]
             try:
                 for future in concurrent.futures.as_completed(futures):
                     try:
                         results = future.result()
                     except concurrent.futures.process.BrokenProcessPool as error:
-                        raise ReadFailed(
-                            f"a reading process died ({error}) while reading "
-                            f"{', '.join(futures[future][:5])}{'…' if len(futures[future]) > 5 else ''}"
-                        ) from None
+                        raise ReadFailed(_died(error, chunks, futures, done, jobs)) from None
+                    done.add(id(future))
                     yield from results
             except BaseException:
                 for future in futures:
@@ -187,6 +186,18 @@ def read_in_pool(generator, paths, content_class, jobs):
                 raise
     finally:
         _POOL_STATE.clear()
+
+
+def _died(error, chunks, futures, done, jobs):
+    """Name the files a dead reading process may have been reading.
+
+    The processes take the chunks in order, so the first unfinished chunks (one per
+    process) were the ones in hand when one of them died.
+    """
+    unfinished = [chunk for chunk, future in zip(chunks, futures, strict=True) if id(future) not in done]
+    suspects = [path for chunk in unfinished[:jobs] for path in chunk]
+    return (f"a reading process died ({error}) while reading one of {', '.join(suspects)}; "
+            "read that file alone with POULS_JOBS=1 to see its error")
 
 
 # ------------------------------------------------------------------ the generators
