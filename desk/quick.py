@@ -75,11 +75,7 @@ class _OneContent:
 
 
 class QuickPass:
-    """Quick passes over the model of one finished build (desk.build.build_site(keep_model=True)).
-
-    Made once per build, when the build process is idle: it indexes where each content
-    object sits in the model, so a quick pass swaps one in a few microseconds.
-    """
+    """Quick passes over the model of one finished build (desk.build.build_site(keep_model=True))."""
 
     def __init__(self, result):
         build = result.build
@@ -90,12 +86,7 @@ class QuickPass:
         entries = build.page_keys.current if build.page_keys is not None else {}
         self.graph = DependencyGraph.from_entries(entries)
         self.reads = {name: len(entry[2]) for name, entry in entries.items()}
-        roots = [self.context, *(vars(generator) for generator in self.generators.values())]
-        for page in self.writer.planned.values():
-            roots.append(page.extra)
-            roots.append(page.base)
-        local = {str(name).split(".")[0] for name in self.settings.get("PLUGINS") or () if isinstance(name, str)}
-        self.holders = index_holders(roots, skip={id(self.settings)}, modules=local)
+        self.modules = {str(name).split(".")[0] for name in self.settings.get("PLUGINS") or () if isinstance(name, str)}
         for generator in self.generators.values():
             # Markdown's instances are built now rather than on the first save.
             for reader in generator.readers.readers.values():
@@ -138,7 +129,7 @@ class QuickPass:
         if not new.is_valid():
             return set()
         self._enrich(generator, old, new)
-        self._substitute(old, new)
+        self.context["generated_content"][relative] = new
         pages = self._render_own(generator, new)
         dependents = set(self.graph.pages_reading(identity_of(type(old), relative))) - pages
         if old.save_as != new.save_as:
@@ -149,6 +140,7 @@ class QuickPass:
         chosen |= {name for name in dependents - chosen
                    if self.reads.get(name, 0) <= MAX_READS and _first_page(self.writer.planned.get(name))}
         planned = [self.writer.planned[name] for name in sorted(chosen) if name in self.writer.planned]
+        self._substitute(old, new, planned)
         render_pages(planned, jobs=1)
         return pages | {page.name for page in planned}
 
@@ -180,13 +172,11 @@ class QuickPass:
                 # Computed from the whole site (« Sur le même sujet »): the previous build's list.
                 setattr(new, name, type(value)(new if v is old else v for v in value))
 
-    def _substitute(self, old, new):
-        """Put `new` wherever the model held `old`."""
-        positions = self.holders.pop(id(old), [])
-        for container, key in positions:
-            if container[key] is old:
-                container[key] = new
-        self.holders[id(new)] = positions
+    def _substitute(self, old, new, pages):
+        """Put `new` where the pages about to be rendered hold `old`: their own entries, the
+        contents they show and the lists of those (a related block naming it)."""
+        roots = [page.extra for page in pages]
+        replace_in(old, new, roots, skip={id(self.settings), id(self.context)}, modules=self.modules)
 
     def _render_own(self, generator, content):
         """Render the content's own page(s) as its generator would, wherever its save_as says."""
@@ -216,40 +206,41 @@ class QuickPass:
         return {os.path.relpath(path, writer.output_path) for path in pages}
 
 
-def index_holders(roots, skip=(), modules=()):
-    """{id(content): [(list or dict, index or key)]}: every place reachable from `roots`
-    that holds a content object.
+def replace_in(old, new, roots, skip=(), modules=()):
+    """Replace `old` by `new` in the lists and dicts reachable from `roots` (pages' entries).
 
-    Objects are walked into when they are model objects: contents, Pelican's pagination,
-    objects of the site's plugins (`modules`); never Category/Tag/Author (they hold no
-    report), Jinja, Markdown or the build's own machinery. Tuples are walked into but a
-    content directly in a tuple cannot be swapped: it stays the previous build's.
+    Walked into: containers; Pelican's pagination and the site's plugins' objects
+    (`modules`); and the content objects that are entries of a root themselves (the
+    report a page is about, whose related block may name `old`) — not the contents met
+    in lists: a listing's cards do not show their reports' own lists. Never the shared
+    context, Category/Tag/Author, Jinja, Markdown or the build's machinery.
     """
-    holders = {}
     seen = set(skip)
-    stack = list(roots)
+    stack = []
+    for root in roots:
+        for key, item in list(root.items()):
+            if item is old:
+                root[key] = new
+            elif isinstance(item, Content):
+                stack.extend(value for value in vars(item).values() if _walkable(value))
+            elif _walkable(item):
+                stack.append(item)
     while stack:
         value = stack.pop()
         if id(value) in seen:
             continue
         seen.add(id(value))
-        if isinstance(value, list):
-            items = enumerate(value)
-        elif isinstance(value, dict):
-            items = value.items()
-        else:
-            if isinstance(value, (tuple, set, frozenset)):
-                stack.extend(item for item in value if _walkable(item))
-            elif _model_object(value, modules):
-                stack.extend(item for item in vars(value).values() if _walkable(item))
-            continue
-        for key, item in items:
-            if isinstance(item, Content):
-                holders.setdefault(id(item), []).append((value, key))
-                stack.append(item)
-            elif _walkable(item):
-                stack.append(item)
-    return holders
+        if isinstance(value, (list, dict)):
+            items = list(enumerate(value)) if isinstance(value, list) else list(value.items())
+            for key, item in items:
+                if item is old:
+                    value[key] = new
+                elif _walkable(item) and not isinstance(item, Content):
+                    stack.append(item)
+        elif isinstance(value, (tuple, set, frozenset)):
+            stack.extend(item for item in value if _walkable(item) and not isinstance(item, Content))
+        elif _model_object(value, modules):
+            stack.extend(item for item in vars(value).values() if _walkable(item) and not isinstance(item, Content))
 
 
 def _first_page(page):
