@@ -37,7 +37,7 @@ from desk import content_cache
 from desk.pagekeys import PageKeys
 from desk.parallel import BuildCancelled, build_jobs
 from desk.reading import ReadingArticlesGenerator, ReadingPagesGenerator
-from desk.writing import ChangedOnlyStaticGenerator, DeferredWriter, FlushGenerator
+from desk.writing import ChangedOnlyStaticGenerator, DeferredWriter, FlushGenerator, adopt_unchanged_files
 from pouls_common.paths import ROOT
 
 logger = logging.getLogger(__name__)
@@ -103,10 +103,11 @@ def load_settings(settings_file="pelicanconf.py", content=None, output=None, ove
 class Build:
     """What the swapped parts of one build share: processes, caches, statistics, the model."""
 
-    def __init__(self, settings, jobs, cache=True, cancel=None):
+    def __init__(self, settings, jobs, cache=True, cancel=None, reference=None):
         self.settings = settings
         self.jobs = jobs
         self.cache = cache
+        self.reference = reference
         self.cancel = cancel  # a threading.Event set to stop the build at the next checkpoint
         self.generators = {}  # "articles" / "pages" -> the generator, once it has read
         self.context = None
@@ -122,7 +123,8 @@ class Build:
     def page_keys_for(self, context):
         """The page keys of this build's output folder (None for a build without cache)."""
         if self.cache and self.page_keys is None:
-            self.page_keys = PageKeys(self.settings, context, content_cache.cache_folder(self.settings))
+            self.page_keys = PageKeys(self.settings, context, content_cache.cache_folder(self.settings),
+                                      reference=self.reference)
         return self.page_keys
 
     def checkpoint(self):
@@ -133,6 +135,8 @@ class Build:
     def finish(self):
         if self.read_cache is not None:
             self.read_cache.save(forget_unseen=True)
+        if self.reference is not None and Path(self.reference).is_dir():
+            adopt_unchanged_files(self.settings["OUTPUT_PATH"], self.reference)
 
 
 _SWAPS = {
@@ -170,7 +174,7 @@ class PoulsPelican(Pelican):
 
 
 def build_site(settings_file="pelicanconf.py", content=None, output=None, overrides=None, quiet=False,
-               jobs=None, cache=True, keep_model=False, cancel=None):
+               jobs=None, cache=True, keep_model=False, cancel=None, reference=None):
     """Build a site and return its output folder with the warnings and errors logged.
 
     `quiet` silences Pelican's English « Done: Processed … » line, for commands that
@@ -178,7 +182,10 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     reads every file again and renders every page (a cold build, cache left untouched).
     `keep_model` keeps the finished context, generators and planned pages in the result
     (the preview's quick passes use them); `cancel`, a threading.Event, stops the build
-    with BuildCancelled at its next checkpoint once set.
+    with BuildCancelled at its next checkpoint once set. `reference`, for a build into a
+    fresh folder, is the previous build of the same site (the one online): its unchanged
+    files are copied in rather than rendered, and every unchanged file keeps its
+    modification time.
     """
     reset_pelican_state()
     started = time.perf_counter()
@@ -189,7 +196,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     root_logger.addHandler(collector)
     try:
         settings = load_settings(settings_file, content, output, overrides)
-        build = Build(settings, build_jobs(jobs), cache=cache, cancel=cancel)
+        build = Build(settings, build_jobs(jobs), cache=cache, cancel=cancel, reference=reference)
         pelican = PoulsPelican(settings, build)
         pelican.run()
     finally:

@@ -39,6 +39,7 @@ import logging
 import os
 import pickle
 import re
+import shutil
 import tempfile
 import types
 from contextlib import contextmanager
@@ -422,28 +423,23 @@ _MISSING = object()
 class PageKeys:
     """Decides which planned pages must render, and remembers what each one read."""
 
-    def __init__(self, settings, context, folder):
+    def __init__(self, settings, context, folder, reference=None):
         self.settings = settings
         self.context = context
+        self.folder = folder
         self.output = os.path.realpath(settings["OUTPUT_PATH"])
-        name = hashlib.sha256(self.output.encode()).hexdigest()[:24]
-        self.path = os.path.join(folder, f"pages-{name}.pickle")
+        self.path = manifest_path(folder, self.output)
         self.environment = environment_digest(settings)
         self.digester = None
-        self.previous = self._load()
+        # A publication builds into a fresh folder: the previous publication's pages are
+        # its reference, copied in when unchanged (same bytes, same modification time).
+        self.reference = None
+        self.previous = _load(self.path, self.output)
+        if not self.previous and reference is not None:
+            self.reference = os.path.realpath(reference)
+            self.previous = _load(manifest_path(folder, self.reference), self.reference)
         self.current = {}
         self.url_map = None
-
-    def _load(self):
-        try:
-            with open(self.path, "rb") as handle:
-                saved = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
-            return {}
-        if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("output") != self.output:
-            return {}
-        return saved.get("pages", {})
-
     def _contents_by_identity(self):
         index = {}
         for key in ("generated_content", "static_content"):
@@ -583,8 +579,11 @@ class PageKeys:
         if page.template is None or previous is None:
             return None
         key, names, reads, size, mtime = previous
-        if key is None or not _same_stat(page.path, size, mtime) or self.key(page, names, reads) != key:
+        where = os.path.join(self.reference, page.name) if self.reference else page.path
+        if key is None or not _same_stat(where, size, mtime) or self.key(page, names, reads) != key:
             return None
+        if self.reference:
+            adopt_file(where, page.path)
         return previous
 
     @contextmanager
@@ -626,6 +625,8 @@ class PageKeys:
 
     def _remove_stale(self, planned_names):
         """Delete the pages a previous build wrote here that this build does not plan."""
+        if self.reference:
+            return  # a fresh folder: it holds only what this build wrote
         for name, entry in self.previous.items():
             if name in planned_names:
                 continue
@@ -648,6 +649,50 @@ class PageKeys:
             os.replace(temporary, self.path)
         except OSError as error:
             logger.debug("desk: could not save page keys %s (%s)", self.path, error)
+
+
+def manifest_path(folder, output):
+    name = hashlib.sha256(os.path.realpath(output).encode()).hexdigest()[:24]
+    return os.path.join(folder, f"pages-{name}.pickle")
+
+
+def _load(path, output):
+    try:
+        with open(path, "rb") as handle:
+            saved = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+        return {}
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("output") != output:
+        return {}
+    return saved.get("pages", {})
+
+
+def moved_output(folder, old, new):
+    """An output folder was renamed (a publication's .partial folder): its page keys follow."""
+    source = manifest_path(folder, old)
+    try:
+        with open(source, "rb") as handle:
+            saved = pickle.load(handle)
+        saved["output"] = os.path.realpath(new)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".pages-", suffix=".part")
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(saved, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, manifest_path(folder, new))
+        os.unlink(source)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+        pass
+
+
+def adopt_file(source, target):
+    """Put at `target` a copy of `source` with its modification time.
+
+    A copy, not a hard link: the source is the build online, and a publication step
+    editing a file of the new build in place must never edit the site online with it.
+    """
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    temporary = f"{target}.adopt-{os.getpid()}"
+    shutil.copy2(source, temporary)
+    os.replace(temporary, target)
 
 
 def _same_stat(path, size, mtime):
