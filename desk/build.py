@@ -55,6 +55,7 @@ class BuildResult:
     written: object = None  # desk.writing.WriteStats
     seconds: float = 0.0
     build: object = None  # the Build, with its context, generators and planned pages (keep_model)
+    phases: dict = field(default_factory=dict)  # seconds per phase (Build.phases)
 
     @property
     def ok(self):
@@ -111,6 +112,7 @@ class Build:
         self.cancel = cancel  # a threading.Event set to stop the build at the next checkpoint
         self.generators = {}  # "articles" / "pages" -> the generator, once it has read
         self.context = None
+        self.marks = [("start", time.perf_counter())]
         self.read_cache = None
         if cache:
             self.read_cache = content_cache.ReadCache(
@@ -119,6 +121,20 @@ class Build:
         self.page_keys = None
         self.read_stats = []
         self.writer = None
+
+    def mark(self, name):
+        """Note the end of a phase (for the benchmark's account of where a build's time goes)."""
+        self.marks.append((name, time.perf_counter()))
+
+    def phases(self):
+        """{phase: seconds}: read (the Markdown), context (plugins, grouping), plan (pages and
+        feeds planned, writer plugins), render (pages rendered and written), finish (caches)."""
+        durations = {}
+        for (_, before), (name, after) in zip(self.marks, self.marks[1:], strict=False):
+            durations[name] = durations.get(name, 0.0) + after - before
+        reading = sum(stats.seconds for stats in self.read_stats)
+        durations["context"] = durations.get("context", 0.0) - reading
+        return {"read": reading, **durations}
 
     def page_keys_for(self, context):
         """The page keys of this build's output folder (None for a build without cache)."""
@@ -133,10 +149,12 @@ class Build:
             raise BuildCancelled()
 
     def finish(self):
+        self.mark("render")
         if self.read_cache is not None:
             self.read_cache.save(forget_unseen=True)
         if self.reference is not None and Path(self.reference).is_dir():
             adopt_unchanged_files(self.settings["OUTPUT_PATH"], self.reference)
+        self.mark("finish")
 
 
 _SWAPS = {
@@ -162,6 +180,7 @@ class PoulsPelican(Pelican):
         return [*classes, FlushGenerator]
 
     def _get_writer(self):
+        self.build.mark("context")
         if signals.get_writer.receivers:
             # A plugin supplies its own writer: it renders as it goes, in this process.
             return super()._get_writer()
@@ -204,7 +223,8 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
         console.quiet = False
     result = BuildResult(output=Path(settings["OUTPUT_PATH"]), settings=settings, jobs=build.jobs,
                          read=build.read_stats, written=build.writer.stats if build.writer else None,
-                         seconds=time.perf_counter() - started, build=build if keep_model else None)
+                         seconds=time.perf_counter() - started, build=build if keep_model else None,
+                         phases=build.phases())
     for record in collector.records:
         text = record.getMessage()
         (result.errors if record.levelno >= logging.ERROR else result.warnings).append(text)

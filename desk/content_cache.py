@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 # Bump when what an entry holds changes shape: old databases are then ignored.
 FORMAT = 3
 CACHE_SETTING = "DESK_BUILD_CACHE_PATH"
+CACHE_VARIABLE = "POULS_BUILD_CACHE"
 DEFAULT_CACHE = ROOT / "var" / "cache" / "build"
 KEEP_DATABASES = 8
 # Settings that say where files go, not what reading them gives.
@@ -56,7 +57,8 @@ _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
 def cache_folder(settings):
-    value = settings.get(CACHE_SETTING)
+    """DESK_BUILD_CACHE_PATH, else the POULS_BUILD_CACHE environment variable, else var/cache/build."""
+    value = settings.get(CACHE_SETTING) or os.environ.get(CACHE_VARIABLE)
     return Path(value) if value else DEFAULT_CACHE
 
 

@@ -202,6 +202,8 @@ class DeferredWriter(Writer):
     def flush(self, context):
         """Render and write every planned page; returns the WriteStats."""
         started = time.perf_counter()
+        if self.build is not None:
+            self.build.mark("plan")
         planned = list(self.pages.values())
         self.planned = {page.name: page for page in planned}
         self.pages = {}
@@ -295,11 +297,12 @@ def _portable(error):
     return error
 
 
-def _claim(counter, total):
+def _claim(counter, order):
+    """The next chunk of page indexes from `order`, or None when all are taken."""
     with counter.get_lock():
         start = counter.value
         counter.value = start + CHUNK
-    return range(start, min(start + CHUNK, total)) if start < total else None
+    return order[start:start + CHUNK] if start < len(order) else None
 
 
 def render_pages(pages, jobs, keys=None, cancel=None):
@@ -326,7 +329,28 @@ def render_pages(pages, jobs, keys=None, cancel=None):
     return outcome
 
 
+def _first_of_each_template(pages):
+    first = {}
+    for index, page in enumerate(pages):
+        if page.template is not None:
+            first.setdefault(id(page.template), index)
+    return sorted(first.values())
+
+
 def _render_forked(pages, processes, outcome, keys, cancel=None):
+    # One page of each template first, here: Jinja compiles the partials and macros a
+    # template includes when it first renders, and compiled here they are compiled once,
+    # for every process, instead of once in each.
+    first = _first_of_each_template(pages)
+    if not _render_range(pages, first, outcome, keys):
+        return
+    done = set(first)
+    pages_left = [index for index in range(len(pages)) if index not in done]
+    _render_shared(pages, pages_left, processes, outcome, keys, cancel)
+
+
+def _render_shared(pages, order, processes, outcome, keys, cancel):
+    """Render pages[i] for i in `order`, the processes taking the next chunk in turn."""
     context = multiprocessing.get_context("fork")
     counter = context.Value("l", 0)
     parent = os.getpid()
@@ -346,7 +370,7 @@ def _render_forked(pages, processes, outcome, keys, cancel=None):
                     signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     mine = RenderOutcome()
                     while os.getppid() == parent:
-                        indexes = _claim(counter, len(pages))
+                        indexes = _claim(counter, order)
                         if indexes is None or not _render_range(pages, indexes, mine, keys):
                             break
                     writer.send_bytes(pickle.dumps(mine, protocol=pickle.HIGHEST_PROTOCOL))
@@ -363,13 +387,13 @@ def _render_forked(pages, processes, outcome, keys, cancel=None):
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
-            indexes = _claim(counter, len(pages))
+            indexes = _claim(counter, order)
             if indexes is None or not _render_range(pages, indexes, outcome, keys):
                 break
         if outcome.errors or cancelled:
             # Stop the others: the build fails (or stops) here anyway.
             with counter.get_lock():
-                counter.value = len(pages)
+                counter.value = len(order)
         for pid, reader in children:
             try:
                 theirs = pickle.loads(reader.recv_bytes())
