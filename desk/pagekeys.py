@@ -42,7 +42,6 @@ import re
 import shutil
 import tempfile
 import types
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from jinja2.filters import FILTERS
@@ -296,6 +295,9 @@ class _Trace:
 _CURRENT = []  # the trace of the page being rendered in this process, if any
 
 
+_CONTENT_TYPES = {}  # type -> is it a Content subclass
+
+
 def _note(value, attribute):
     if isinstance(attribute, str):
         _CURRENT[-1].reads[(id(value), attribute)] = value
@@ -310,9 +312,16 @@ _INERT = (str, bytes, int, float, bool, type(None), date, time, timedelta)
 
 def _inert(function, args, kwargs):
     """True when a call can only read what it is given and what it is given holds no content."""
-    if getattr(function, "__self__", None) is not None or getattr(function, "__closure__", None):
+    if getattr(function, "__self__", None) is not None:
         return False
-    return all(isinstance(value, _INERT) for value in (*args, *kwargs.values()))
+    closure = getattr(function, "__closure__", None)
+    if closure and not all(_cell_full(cell) and isinstance(cell.cell_contents, _INERT) for cell in closure):
+        # static_url() closes over a string and stays inert; a closure over an object does not.
+        return False
+    for value in args:
+        if not isinstance(value, _INERT):
+            return False
+    return all(isinstance(value, _INERT) for value in kwargs.values())
 
 
 _HOOKED = [0]
@@ -333,6 +342,10 @@ def _call_traced(function, args, kwargs):
     """
     if not _CURRENT or _inert(function, args, kwargs):
         return function(*args, **kwargs)
+    return _hooked(function, *args, **kwargs)
+
+
+def _hooked(function, *args, **kwargs):
     if _HOOKED[0] == 0:
         Content.__getattribute__ = _tracing_getattribute
     _HOOKED[0] += 1
@@ -352,12 +365,10 @@ def _tracing_context_class(base):
             return super().resolve_or_missing(key)
 
         def call(__self, __obj, *args, **kwargs):
-            if isinstance(__obj, Macro):
-                # A macro is a template: what it reads is traced like the rest.
+            # A macro is a template: what it reads is traced like the rest.
+            if isinstance(__obj, Macro) or not _CURRENT or _inert(__obj, args, kwargs):
                 return super().call(__obj, *args, **kwargs)
-            parent_call = super().call
-            return _call_traced(lambda *a, **k: parent_call(__obj, *a, **k), args, kwargs) \
-                if not _inert(__obj, args, kwargs) else parent_call(__obj, *args, **kwargs)
+            return _hooked(super().call, __obj, *args, **kwargs)
 
     return TracingContext
 
@@ -384,8 +395,14 @@ def instrument(environment):
     getattr_, getitem_ = environment.getattr, environment.getitem
 
     def traced_getattr(obj, attribute):
-        if _CURRENT and isinstance(obj, Content):
-            _note(obj, attribute)
+        # The hot path of every page: one dict lookup decides whether obj is a content.
+        if _CURRENT:
+            kind = type(obj)
+            is_content = _CONTENT_TYPES.get(kind)
+            if is_content is None:
+                is_content = _CONTENT_TYPES[kind] = issubclass(kind, Content)
+            if is_content:
+                _CURRENT[-1].reads[(id(obj), attribute)] = obj
         return getattr_(obj, attribute)
 
     def traced_getitem(obj, argument):
@@ -586,15 +603,14 @@ class PageKeys:
             adopt_file(where, page.path)
         return previous
 
-    @contextmanager
-    def tracing(self, index, page, traces):
-        """Record what the page reads while it renders; then its key, computed in this process."""
-        trace = _Trace()
-        _CURRENT.append(trace)
-        try:
-            yield
-        finally:
-            _CURRENT.pop()
+    def start_tracing(self):
+        _CURRENT.append(_Trace())
+
+    def stop_tracing(self, index, page, traces):
+        """End the page's trace; its key is computed here, in the process that rendered it."""
+        trace = _CURRENT.pop()
+        if traces is None:
+            return
         names = tuple(sorted(trace.names))
         by_content = {}
         for (_, attribute), obj in trace.reads.items():

@@ -265,8 +265,13 @@ def _render_range(pages, indexes, outcome, keys=None):
                     continue
                 outcome.rendered += 1
                 if keys is not None:
-                    with keys.tracing(index, page, outcome.traces):
+                    keys.start_tracing()
+                    try:
                         data = page.render()
+                    except BaseException:
+                        keys.stop_tracing(index, page, None)
+                        raise
+                    keys.stop_tracing(index, page, outcome.traces)
                 else:
                     data = page.render()
                 if keys is not None and keys.reference and same_bytes(os.path.join(keys.reference, page.name), data):
