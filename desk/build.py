@@ -188,7 +188,12 @@ class PoulsPelican(Pelican):
         return self.build.writer
 
     def run(self):
-        super().run()
+        try:
+            super().run()
+        except BaseException:
+            if self.build.writer is not None:
+                self.build.writer.abort()
+            raise
         self.build.finish()
 
 

@@ -580,12 +580,17 @@ class PageKeys:
         return self.url_map
 
     def prepare(self, pages):
-        """Before rendering (and forking): fresh digests, the contents by identity, Jinja traced."""
-        self.digester = Digester(self.settings, self.context)
-        self._reads = {}
-        self._shared_names = {}
-        self._groups = {}
-        self.index = self._contents_by_identity()
+        """Before rendering (and forking): fresh digests, the contents by identity, Jinja traced.
+
+        The digests are made once per build: a second call (the pages planned after the
+        early ones) only instruments the environments of its pages.
+        """
+        if self.digester is None:
+            self.digester = Digester(self.settings, self.context)
+            self._reads = {}
+            self._shared_names = {}
+            self._groups = {}
+            self.index = self._contents_by_identity()
         environments = {id(p.template.environment): p.template.environment for p in pages if p.template is not None}
         for environment in environments.values():
             instrument(environment)

@@ -37,6 +37,7 @@ import os
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import partial
 
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
@@ -332,7 +333,18 @@ class ReadingArticlesGenerator(ParallelReading, ArticlesGenerator):
         self.categories = [(category, ReportList(items)) for category, items in self.categories]
         self.authors = [(author, ReportList(items)) for author, items in self.authors]
         try:
-            super().generate_pages(writer)
+            # Pelican's generate_pages, with the reports' pages handed to rendering processes
+            # as soon as they are planned.
+            write = partial(writer.write_file, relative_urls=self.settings["RELATIVE_URLS"])
+            self.generate_articles(write)
+            if hasattr(writer, "start_early"):
+                writer.start_early(self.context)
+            self.generate_period_archives(write)
+            self.generate_direct_templates(write)
+            self.generate_tags(write)
+            self.generate_categories(write)
+            self.generate_authors(write)
+            self.generate_drafts(write)
         finally:
             self.tags, self.categories, self.authors = saved
 

@@ -133,6 +133,7 @@ class DeferredWriter(Writer):
         self.build = build
         self.pages = {}
         self.planned = {}  # every page of the last flush, by file name (the preview re-renders them)
+        self._early = None  # (pages, RenderOutcome, Rendering) of start_early()
         self._pending = None
         self._base = None
         self._snapshot = None
@@ -199,32 +200,66 @@ class DeferredWriter(Writer):
 
     # rendering ------------------------------------------------------------------------
 
+    def start_early(self, context):
+        """Start rendering the pages planned so far, in child processes, while planning goes on.
+
+        Called once a generator has planned its reports' pages (the bulk of a site): they
+        render while this process plans the listings and runs the writers' plugins (feeds…).
+        The children see the model as it is now, which is what Pelican's sequential writer
+        would have rendered these pages from.
+        """
+        if (self.build is None or self.build.jobs <= 1 or self._early is not None
+                or self.settings.get("DESK_PREVIEW_PAGES") or len(self.pages) < FORK_THRESHOLD):
+            return
+        pages = list(self.pages.values())
+        self.pages = {}
+        keys = self.build.page_keys_for(context)
+        if keys is not None:
+            keys.prepare(pages)
+        outcome = RenderOutcome()
+        self._early = (pages, outcome, start_rendering(pages, self.build.jobs - 1, outcome, keys))
+
+    def abort(self):
+        """Stop the children still rendering early pages (the build is failing)."""
+        if self._early is not None and self._early[2] is not None:
+            self._early[2].stop()
+
     def flush(self, context):
         """Render and write every planned page; returns the WriteStats."""
         started = time.perf_counter()
         if self.build is not None:
             self.build.mark("plan")
-        planned = list(self.pages.values())
+        early, early_outcome, rendering = self._early or ([], RenderOutcome(), None)
+        self._early = None
+        late = list(self.pages.values())
+        planned = early + late
         self.planned = {page.name: page for page in planned}
         self.pages = {}
         self.stats.planned += len(planned)
+        keys = self.build.page_keys_for(context) if self.build is not None else None
+        cancel = self.build.cancel if self.build is not None else None
+        if rendering is not None:
+            # The early pages first (a later page of the same file must win), this process helping.
+            finish_rendering(rendering, early_outcome, keys, cancel)
+        conclude(early_outcome)
         if self.build is not None:
             self.build.checkpoint()
         only = self.settings.get("DESK_PREVIEW_PAGES")
         # A quick preview build writes only the pages it is asked for (empty: all).
-        pages = [page for page in planned if page.name in set(only)] if only else planned
-        keys = self.build.page_keys_for(context) if self.build is not None else None
+        pages = [page for page in late if page.name in set(only)] if only else late
         if keys is not None:
             keys.prepare(pages)
         jobs = self.build.jobs if self.build is not None else 1
-        outcome = render_pages(pages, jobs, keys, cancel=self.build.cancel if self.build is not None else None)
+        outcome = render_pages(pages, jobs, keys, cancel=cancel)
+        outcome = early_outcome.then(outcome, len(early))
         self.stats.rendered += outcome.rendered
         self.stats.skipped += len(outcome.kept)
         self.stats.written += outcome.written
         self.stats.written_paths += outcome.written_paths
         self.stats.processes = max(self.stats.processes, outcome.processes)
         if keys is not None:
-            keys.record(pages, outcome, untouched=[page.name for page in planned if only and page.name not in set(only)])
+            keys.record(early + pages, outcome,
+                        untouched=[page.name for page in late if only and page.name not in set(only)])
         self.stats.seconds += time.perf_counter() - started
         return self.stats
 
@@ -242,6 +277,17 @@ class RenderOutcome:
     traces: dict = field(default_factory=dict)  # page index -> (key, names, reads) (desk.pagekeys)
     kept: dict = field(default_factory=dict)  # page index -> previous entry, for pages not rendered
     processes: int = 1
+
+    def then(self, other, offset):
+        """This outcome followed by `other`, whose page indexes start at `offset`."""
+        combined = RenderOutcome(processes=max(self.processes, other.processes))
+        combined.merge(self)
+        combined.rendered += other.rendered
+        combined.written += other.written
+        combined.written_paths += other.written_paths
+        combined.traces.update({index + offset: trace for index, trace in other.traces.items()})
+        combined.kept.update({index + offset: entry for index, entry in other.kept.items()})
+        return combined
 
     def merge(self, other):
         self.rendered += other.rendered
@@ -325,13 +371,19 @@ def render_pages(pages, jobs, keys=None, cancel=None):
                 break
     else:
         _render_forked(pages, min(jobs, max(1, len(pages) // CHUNK)), outcome, keys, cancel)
+    conclude(outcome)
+    return outcome
+
+
+def conclude(outcome):
+    """Replay the rendering's log records in page order; raise the first page's error."""
     for _, record in sorted(outcome.records, key=lambda item: item[0]):
         replay([record])
+    outcome.records = []
     if outcome.errors:
         # The first failing page in plan order, as Pelican would have met it: the same
         # exception (type and message), with a note naming the page.
         raise min(outcome.errors, key=lambda item: item[0])[1]
-    return outcome
 
 
 def _first_of_each_template(pages):
@@ -343,28 +395,53 @@ def _first_of_each_template(pages):
 
 
 def _render_forked(pages, processes, outcome, keys, cancel=None):
-    # One page of each template first, here: Jinja compiles the partials and macros a
-    # template includes when it first renders, and compiled here they are compiled once,
-    # for every process, instead of once in each.
+    started = start_rendering(pages, processes - 1, outcome, keys)
+    if started is not None:
+        finish_rendering(started, outcome, keys, cancel)
+
+
+class Rendering:
+    """Child processes rendering a list of pages, each taking the next chunk in turn."""
+
+    def __init__(self, pages, order, counter, children):
+        self.pages = pages
+        self.order = order
+        self.counter = counter
+        self.children = children  # [(pid, pipe)]
+
+    def stop(self):
+        """Kill the children (an interrupted build)."""
+        for pid, reader in self.children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            reader.close()
+        self.children = []
+
+
+def start_rendering(pages, children, outcome, keys):
+    """Fork `children` processes rendering `pages`; returns the Rendering (None after an error).
+
+    One page of each template is rendered first, here: Jinja compiles the partials and
+    macros a template includes when it first renders, and compiled here they are compiled
+    once, for every process, instead of once in each.
+    """
     first = _first_of_each_template(pages)
     if not _render_range(pages, first, outcome, keys):
-        return
+        return None
     done = set(first)
-    pages_left = [index for index in range(len(pages)) if index not in done]
-    _render_shared(pages, pages_left, processes, outcome, keys, cancel)
-
-
-def _render_shared(pages, order, processes, outcome, keys, cancel):
-    """Render pages[i] for i in `order`, the processes taking the next chunk in turn."""
+    order = [index for index in range(len(pages)) if index not in done]
     context = multiprocessing.get_context("fork")
     counter = context.Value("l", 0)
     parent = os.getpid()
-    children = []
+    forked = []
     # Freeze what exists: a child's garbage collector then never walks (and so copies)
     # the pages of memory it shares with this process.
     gc.freeze()
     try:
-        for _ in range(processes - 1):
+        for _ in range(children):
             reader, writer = context.Pipe(duplex=False)
             pid = os.fork()
             if pid == 0:  # child
@@ -385,8 +462,20 @@ def _render_shared(pages, order, processes, outcome, keys, cancel):
                 finally:
                     os._exit(code)
             writer.close()
-            children.append((pid, reader))
-        outcome.processes = processes
+            forked.append((pid, reader))
+    except BaseException:
+        Rendering(pages, order, counter, forked).stop()
+        raise
+    finally:
+        gc.unfreeze()
+    outcome.processes = max(outcome.processes, children + 1)
+    return Rendering(pages, order, counter, forked)
+
+
+def finish_rendering(rendering, outcome, keys, cancel=None):
+    """Take chunks in this process too until none is left; gather the children's outcomes."""
+    pages, order, counter = rendering.pages, rendering.order, rendering.counter
+    try:
         cancelled = False
         while True:
             if cancel is not None and cancel.is_set():
@@ -399,12 +488,15 @@ def _render_shared(pages, order, processes, outcome, keys, cancel):
             # Stop the others: the build fails (or stops) here anyway.
             with counter.get_lock():
                 counter.value = len(order)
-        for pid, reader in children:
+        while rendering.children:
+            pid, reader = rendering.children[0]
             try:
                 theirs = pickle.loads(reader.recv_bytes())
             except (EOFError, OSError):
                 theirs = None
             _, status = os.waitpid(pid, 0)
+            reader.close()
+            rendering.children.pop(0)
             if theirs is None:
                 code = os.waitstatus_to_exitcode(status)
                 raise RenderFailed(
@@ -412,19 +504,10 @@ def _render_shared(pages, order, processes, outcome, keys, cancel):
                     "before finishing its pages"
                 )
             outcome.merge(theirs)
-            reader.close()
-        children = []
         if cancelled:
             raise BuildCancelled()
     finally:
-        for pid, reader in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            reader.close()
-        gc.unfreeze()
+        rendering.stop()
 
 
 class FlushGenerator:
