@@ -19,8 +19,8 @@ help:
 	@echo "make publish          construit le site public dans un dossier neuf, puis le met en ligne"
 	@echo "make deploy           envoie le site publié vers l’hébergeur (rsync)"
 	@echo "make related SLUG=…   explique le bloc « Sur le même sujet » d’un reportage"
-	@echo "make comments-serve   lance le service de réception des commentaires"
-	@echo "make moderate ARGS=…  modère les commentaires en attente"
+	@echo "make comments-serve   lance le service des commentaires et le bureau de modération (/commentaires/moderation/)"
+	@echo "make moderate ARGS=…  modère en ligne de commande (list, approve, reject, erase, log, status, add-moderator…)"
 	@echo "make bench            mesure la vitesse de construction"
 
 $(STAMP): requirements.txt requirements-dev.txt

@@ -23,7 +23,7 @@ PATH = str(HERE / "content")
 THEME = str(HERE / "theme")
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images", "extra"]
+STATIC_PATHS = ["images", "videos"]
 EXTRA_PATH_METADATA = {}
 OUTPUT_PATH = str(HERE / "output")
 DELETE_OUTPUT_DIRECTORY = False
@@ -51,8 +51,11 @@ PLUGINS = [
     "related_articles",
     "comments",
     "feeds",
+    "social_cards",
+    "structured_data",
     "site_map",
     "theme_assets",
+    "site_search",
 ]
 
 # Stable, clean URLs: a report keeps its address as long as its slug is frozen.
@@ -153,3 +156,17 @@ COMMENTS_INDEX_SAVE_AS = "donnees/commentaires.json"
 # « Sur le même sujet » (plugin related_articles): other settings and their defaults are in
 # plugins/related_articles/README.md; `make related SLUG=…` explains a report's block.
 RELATED_ARTICLES_MAX = 3
+
+# Report images: narrower copies for phones (plugin responsive_images). The sample
+# illustrations are 2 400 px wide (see tools/draw_sample_images.py): 1 200 px serves
+# a 704 px wide report image on a screen of twice the density.
+RESPONSIVE_IMAGES_WIDTHS = (480, 800, 1200)
+
+# Share crops (plugin social_cards) are kept between builds, named after their source's
+# content: `make publish` builds into a new folder each time and only resizes new pictures.
+SOCIAL_CARDS_CACHE_PATH = str(HERE / "var" / "cache" / "social_cards")
+
+# Sitemaps and robots (plugin site_map): every build of these settings is a preview,
+# never indexed (robots.txt « Disallow: / », <meta name="robots" content="noindex">);
+# publishconf.py turns it off.
+SITE_MAP_PREVIEW = True

@@ -20,3 +20,6 @@ DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
 # Where `make deploy` sends the published site (rsync destination), from the environment.
 DESK_DEPLOY_TARGET = os.environ.get("POULS_DEPLOY_TARGET", "")
+# A publication is indexed, sitemaps and all; POULS_PREVIEW=1 makes a staging copy that
+# search engines are told to leave alone (robots.txt « Disallow: / » and noindex).
+SITE_MAP_PREVIEW = os.environ.get("POULS_PREVIEW", "") == "1"

@@ -1,7 +1,9 @@
-"""Make sure the browser the tests drive is installed (`make test` calls this first).
+"""Make sure the real programs the tests drive are installed (`make test` calls this first).
 
-The tests use Debian's Chromium, never a browser downloaded by a test tool. As root
-we install it with apt; otherwise we say exactly what to run and stop.
+The tests use Debian's Chromium, never a browser downloaded by a test tool, and
+Debian's nginx with its brotli_static module, running the shipped
+deploy/nginx/pouls.conf (openssl makes the test certificate). As root we install
+them with apt; otherwise we say exactly what to run and stop.
 """
 
 import os
@@ -9,7 +11,13 @@ import shutil
 import subprocess
 import sys
 
-PACKAGES = ["chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation", "rsync"]
+# poppler-utils: pdfinfo counts the pages of a report printed to PDF (tests/test_social_browser.py).
+# nginx, its Brotli module and openssl: tests/test_nginx.py serves a publication with the shipped
+# configuration and a self-signed certificate.
+PACKAGES = [
+    "chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation", "rsync", "poppler-utils",
+    "nginx", "libnginx-mod-http-brotli-static", "openssl",
+]
 CHROMIUM = "/usr/bin/chromium"
 
 

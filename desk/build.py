@@ -56,6 +56,8 @@ class BuildResult:
     seconds: float = 0.0
     build: object = None  # the Build, with its context, generators and planned pages (keep_model)
     phases: dict = field(default_factory=dict)  # seconds per phase (Build.phases)
+    # The log records behind `warnings` and `errors` (their `rule` attribute names a shared rule).
+    records: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -229,7 +231,7 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     result = BuildResult(output=Path(settings["OUTPUT_PATH"]), settings=settings, jobs=build.jobs,
                          read=build.read_stats, written=build.writer.stats if build.writer else None,
                          seconds=time.perf_counter() - started, build=build if keep_model else None,
-                         phases=build.phases())
+                         phases=build.phases(), records=collector.records)
     for record in collector.records:
         text = record.getMessage()
         (result.errors if record.levelno >= logging.ERROR else result.warnings).append(text)

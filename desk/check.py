@@ -16,7 +16,7 @@ from pathlib import Path
 from pelican.settings import read_settings
 
 from desk.build import ROOT
-from desk.checks import CheckSettings, CheckSettingsError, check_site
+from desk.checks import CheckSettings, check_site
 
 
 def load_check_settings(settings_file="pelicanconf.py", content=None):
@@ -34,7 +34,9 @@ def run_checks(settings_file="pelicanconf.py", content=None, stream=None):
         return 2, None
     try:
         settings = load_check_settings(settings_file, content)
-    except CheckSettingsError as exc:
+    except ValueError as exc:
+        # DeskCheckSettingsError, or a plugin's <Plugin>SettingsError for a setting the
+        # checks read too (RUBRIQUES, RELATED_ARTICLES_MAX): the message quotes the value.
         print(exc, file=stream)
         return 2, None
     if not settings.content_root.is_dir():

@@ -1,4 +1,4 @@
-"""The rules `make check` and `make publish` apply to content/, all in this module.
+"""The rules `make check` and `make publish` apply to content/, before any build.
 
     from desk.checks import CheckSettings, check_site
     report = check_site(CheckSettings.from_settings(read_settings("pelicanconf.py")))
@@ -11,38 +11,69 @@ line, continuation lines indented by four spaces), without building the site: a
 check of 5 000 reports must take a couple of seconds, and a report too broken to
 build must still get a clear message instead of a traceback.
 
+Two kinds of rules, and one place for each:
+
+- the rules a plugin applies during the build live beside that plugin, as plain
+  functions returning Findings (pouls_common.rules): rubriques/rules.py (the folder is
+  the rubrique), article_meta/rules.py (image, video, the files of a clip and its
+  captions, transcript, sources, standfirst), structured_data/rules.py (the headline),
+  social_cards/rules.py (a picture too small to share), related_articles/pins.py
+  (`Related:`), feeds/rules.py (what a feed drops) and comments/rules.py (`Comments:`,
+  and the approved comment files under content/comments/, which the comment model
+  reads). This module calls them on the sources of the reports Pelican would build, so
+  the build and `make check` say the same thing at the same severity
+  (tests/test_check_drift.py holds them to it);
+- the rules only an editor's review needs (header syntax, required keys, dates, slugs,
+  links, tags, house style, sizes) are here, each with its French message in MESSAGES.
+
 Every problem names the file, the line and the fix, in French, for the editor.
 Errors are what would break the build or publish something wrong; warnings are
 what an editor should look at. In a draft (`Status: draft`), the unfinished parts
-(no standfirst yet, no date yet) are warnings: a colleague's draft in progress must
-not block today's publication.
+(no standfirst yet, no date yet, no text yet) are warnings: a colleague's draft in
+progress must not block today's publication.
 """
 
 import difflib
 import fnmatch
+import functools
 import os
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-import dateutil.parser
-from pelican.readers import ensure_metadata_list
-from pelican.utils import slugify
+from pelican.utils import get_date, slugify
 
-from article_meta.article_meta import normalise_for_comparison
-from french_dates.french_dates import date_long
+from article_meta.rules import read_media, repeats_standfirst
+from comments.rules import comments_open, review_comment_files
+from comments.settings import CommentsSettingsError, read_comments_settings
+from feeds.rules import control_findings, image_type, modified_findings
+from french_dates.french_dates import date_long, date_short
+from pouls_common.dates import local_datetime
+from pouls_common.reports import is_public
+from pouls_common.rules import ERROR as RULE_ERROR
+from pouls_common.rules import french_spacing
+from pouls_common.text import closest_value
 from related_articles.analysis import normalise_key
+from related_articles.config import read_settings as read_related_settings
+from related_articles.pins import PinTargets, parse_pins, resolve_pins, unlisted_names
+from rubriques.rubriques import validate_rubriques
+from rubriques.rules import category_findings, folder_findings
+from social_cards.rules import share_image_findings
+from social_cards.social_cards import SocialCardsSettings
+from structured_data.rules import headline_findings
 
 ERROR = "erreur"
 WARNING = "avertissement"
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 DEFAULT_SUMMARY_MAX_LENGTH = 300
+# A report's text above this many bytes (1 Mo) is a pasted document or an image pasted
+# as text (`data:` URIs): every page that lists it, and every feed, carries the weight.
+BODY_MAX_BYTES = 1_000_000
 
 # The same expressions as Python-Markdown's meta extension, so that what we call a
 # header is exactly what Pelican reads as one.
@@ -59,6 +90,9 @@ CLEAN_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERNAL_LINK_RE = re.compile(r"[{|](?P<kind>filename|static|attach)[}|](?P<target>[^\s)\"'<>#?]+)")
 SCRIPT_RE = re.compile(r"<\s*script\b", re.IGNORECASE)
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
+# A date whose first field is a day or a month (03/04/2025, 3-4-25, 03.04.2025): dateutil
+# reads the month first, a French editor usually means the day first.
+NUMERIC_DATE_RE = re.compile(r"^\s*(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<year>\d{2}|\d{4})\b")
 
 # Canonical spelling of every key a report or a page may carry (DESIGN.md's content
 # model plus the Pelican keys we leave to editors).
@@ -68,16 +102,15 @@ KNOWN_KEYS = {
         "Title", "Date", "Modified", "Tags", "Authors", "Author", "Summary", "Slug", "Status",
         "Image", "ImageAlt", "ImageCredit", "Hospitals", "Region", "Video", "Transcript",
         "Sources", "Related", "Comments", "Category", "Lang", "Template",
+        "VideoFile", "VideoPoster", "VideoCaptions",
     )
 }
 STATUSES = ("draft", "hidden", "published")
-COMMENTS_VALUES = ("open", "closed")
-# What editors type in French for the English values Pelican expects.
+# What editors type in French for the English values Pelican expects (`Comments:` has its
+# own, beside its rule in comments/rules.py).
 FRENCH_VALUES = {
     "brouillon": "draft", "publie": "published", "publiee": "published", "en ligne": "published",
     "cache": "hidden", "cachee": "hidden", "masque": "hidden", "masquee": "hidden",
-    "ouvert": "open", "ouverts": "open", "oui": "open",
-    "ferme": "closed", "fermes": "closed", "non": "closed",
 }
 # House style for place names: the abbreviated or unhyphenated saint of a town.
 HOUSE_STYLE_RULES = (
@@ -89,17 +122,10 @@ HOUSE_STYLE_RULES = (
 _PLACE_TAIL_RE = re.compile(r"[A-ZÀ-Ý][\wÀ-ÿ]*(?:-[\wÀ-ÿ]+)*")
 
 
-def _fr(text):
-    """French typography for our own message templates (never applied to quoted values)."""
-    return (
-        text.replace("« ", "«\u00a0").replace(" »", "\u00a0»").replace(" :", "\u00a0:")
-        .replace(" ;", "\u202f;").replace(" ?", "\u202f?").replace(" !", "\u202f!")
-    )
-
-
-# Every message of the checks, in one table: the French text an editor reads, with
-# what is wrong first and how to fix it after. Values are filled in with str.format.
-MESSAGES = {key: _fr(text) for key, text in {
+# Every message of the checks' own rules, in one table: the French text an editor reads,
+# with what is wrong first and how to fix it after. Values are filled in with str.format.
+# The rules the plugins share carry their message with them (pouls_common.rules.Rule).
+MESSAGES = {key: french_spacing(text) for key, text in {
     "unreadable": "le fichier ne peut pas être lu ({reason}). Vérifiez ses droits d’accès.",
     "empty-file": "le fichier est vide. Écrivez l’en-tête (Title, Date, Summary) puis le texte, ou supprimez le fichier.",
     "not-utf8": (
@@ -122,44 +148,48 @@ MESSAGES = {key: _fr(text) for key, text in {
         "la date « {value} » de « {key} » n’est pas une date. "
         "Écrivez-la « AAAA-MM-JJ HH:MM », par exemple « {key}: 2026-11-27 09:30 »."
     ),
+    "date-day-first": (
+        "la date « {value} » de « {key} » est ambiguë : jour et mois peuvent s’échanger, et le site lit {read}. "
+        "Écrivez-la « AAAA-MM-JJ HH:MM », par exemple « {key}: {example} »{meant}."
+    ),
+    "date-gap": (
+        "l’heure « {time} » du {day} n’existe pas à Paris (passage à l’heure d’été) : le site la lit avec "
+        "le décalage {offset}, soit {actual}. Écrivez une heure qui existe, par exemple « {key}: {fix} »."
+    ),
+    "date-ambiguous": (
+        "l’heure « {time} » du {day} existe deux fois à Paris (retour à l’heure d’hiver) : le site retient "
+        "la première, décalage {offset}. Pour la seconde, écrivez « {key}: {second} »."
+    ),
+    "date-far": (
+        "la date « {value} » est en {year}, au-delà de l’an prochain : vérifiez l’année. "
+        "Le reportage ne sera publié qu’à cette date."
+    ),
     "unknown-key-like": "clé inconnue « {key} ». Écrivez « {fix} ».",
     "unknown-key": "clé inconnue « {key} », ignorée par le site. Supprimez-la ou corrigez-la (clés connues : {known}).",
     "bad-status": "statut « {value} » inconnu. Écrivez « Status: {fix} » (draft, hidden ou published).",
-    "bad-comments": "valeur « {value} » inconnue pour Comments. Écrivez « Comments: {fix} » (open ou closed).",
-    "duplicate-slug": "le slug « {slug} » est déjà celui de {other}. Renommez l’un des deux fichiers.",
+    "duplicate-slug": (
+        "le slug « {slug} » est aussi celui de {other} : une seule des deux pages serait publiée. "
+        "Renommez l’un des deux fichiers."
+    ),
     "unclean-slug": (
         "le slug « {slug} » n’est pas propre (minuscules sans accent, chiffres et tirets). {fix}"
-    ),
-    "not-in-rubrique": (
-        "le reportage n’est pas dans un dossier de rubrique. Déplacez-le dans content/articles/<rubrique>/ ({known})."
-    ),
-    "unknown-rubrique": (
-        "le dossier « {folder} » n’est pas une rubrique. Déplacez le fichier dans l’un des dossiers {known}, "
-        "ou ajoutez « {folder} » à RUBRIQUES dans pelicanconf.py."
-    ),
-    "image-outside": "l’image « {value} » n’est pas un chemin sous content/. Écrivez « Image: images/<fichier> ».",
-    "image-missing": "l’image « {value} » n’existe pas. Ajoutez le fichier dans content/{value} ou corrigez le chemin.",
-    "transcript-missing": (
-        "la transcription « {value} » n’existe pas. Ajoutez le fichier dans content/{value} "
-        "ou écrivez la transcription elle-même après « Transcript: »."
-    ),
-    "video-not-url": (
-        "la vidéo « {value} » n’est pas une adresse web. Donnez l’adresse de la page de la vidéo, « Video: https://… »."
     ),
     "link-missing": (
         "le lien interne « {link} » ne mène à aucun fichier ({target} introuvable). Corrigez le chemin ou retirez le lien."
     ),
-    "related-missing": (
-        "« Related » cite « {slug} », qui n’est le slug d’aucun reportage. Corrigez-le ou retirez-le."
+    "body-empty": (
+        "le reportage n’a pas de texte : rien ne suit l’en-tête. Écrivez le texte après une ligne vide "
+        "sous l’en-tête."
+    ),
+    "body-too-large": (
+        "le texte pèse {size}, au-delà de {limit} : chaque page qui le liste et chaque flux le portent. "
+        "Retirez les images collées dans le texte (rangez-les dans content/images/) ou scindez le document."
     ),
     "summary-too-long": (
         "le chapô fait {length} caractères, trop pour une carte (limite : {limit}). Raccourcissez-le à {limit} caractères au plus."
     ),
     "summary-repeated": (
         "le premier paragraphe répète le chapô. Supprimez ce paragraphe : le chapô s’affiche déjà au-dessus du texte."
-    ),
-    "image-no-alt": (
-        "l’image « {value} » n’a pas de texte alternatif. Décrivez ce qu’elle montre dans « ImageAlt: … » ; sans ce texte, make publish refuse de publier."
     ),
     "image-no-credit": "l’image « {value} » n’a pas de crédit. Indiquez son auteur dans « ImageCredit: … ».",
     "modified-before-date": (
@@ -190,8 +220,12 @@ LABELS = {"title": ("le titre", "le"), "date": ("la date", "la"), "summary": ("l
 # --------------------------------------------------------------------- settings
 
 
-class CheckSettingsError(ValueError):
-    """A DESK_CHECK_* setting has a value the checks cannot use."""
+class DeskCheckSettingsError(ValueError):
+    """A DESK_CHECK_* setting has a value the checks cannot use.
+
+    CheckSettings.from_settings also raises the plugins' own settings errors (all
+    ValueError) for RUBRIQUES and RELATED_ARTICLES_MAX, which the checks read too.
+    """
 
 
 @dataclass(frozen=True)
@@ -201,33 +235,58 @@ class CheckSettings:
     content_root: Path
     article_paths: tuple = ("articles",)
     page_paths: tuple = ("pages",)
-    rubriques: tuple = ()
+    rubriques: tuple = ()  # ((folder, label), …) sorted by folder
     ignore_files: tuple = ()
     timezone: str = "Europe/Paris"
     summary_max_length: int = DEFAULT_SUMMARY_MAX_LENGTH
     slug_substitutions: tuple = ()
+    static_paths: tuple = ("images",)
+    related_max: int = 3
+    comments_path: str = "comments"  # COMMENTS_PATH: the approved comments, under content_root
+    share_width: int = 1200  # SOCIAL_CARDS_WIDTH: how wide a report image's share crops must be
 
     @classmethod
     def from_settings(cls, settings):
         limit = settings.get("DESK_CHECK_SUMMARY_MAX_LENGTH", DEFAULT_SUMMARY_MAX_LENGTH)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-            raise CheckSettingsError(
+            raise DeskCheckSettingsError(
                 f"desk: DESK_CHECK_SUMMARY_MAX_LENGTH is {limit!r}; set it to a positive number of "
                 f"characters (default {DEFAULT_SUMMARY_MAX_LENGTH}) in pelicanconf.py"
             )
+        comments, problems = read_comments_settings(settings)
+        if problems:
+            # The build logs it as an error (and falls back to the default): make publish refuses it.
+            raise CommentsSettingsError(f"comments: pelicanconf setting {problems[0]}")
         return cls(
             content_root=Path(settings["PATH"]),
             article_paths=tuple(settings.get("ARTICLE_PATHS", ["articles"])),
             page_paths=tuple(settings.get("PAGE_PATHS", ["pages"])),
-            rubriques=tuple(sorted(settings.get("RUBRIQUES", {}))),
+            # Validated by the plugins' own readers: a value the build refuses, make check refuses.
+            rubriques=tuple(sorted(validate_rubriques(settings.get("RUBRIQUES")).items())),
             ignore_files=tuple(settings.get("IGNORE_FILES", ())),
             timezone=settings.get("TIMEZONE", "Europe/Paris"),
             summary_max_length=limit,
             slug_substitutions=tuple(tuple(pair) for pair in settings.get("SLUG_REGEX_SUBSTITUTIONS", ())),
+            static_paths=tuple(settings.get("STATIC_PATHS", ("images",))),
+            related_max=read_related_settings(settings).max_items,
+            comments_path=comments.path,
+            share_width=SocialCardsSettings.from_settings(settings).width,
         )
+
+    @functools.cached_property
+    def rubrique_labels(self):
+        return dict(self.rubriques)
+
+    @functools.cached_property
+    def article_roots(self):
+        """The folders of ARTICLE_PATHS (as strings): a report directly in one is in no rubrique."""
+        return frozenset(str(self.content_root / path) for path in self.article_paths)
 
 
 # --------------------------------------------------------------------- results
+
+
+SEVERITIES = {RULE_ERROR: ERROR}  # a shared rule's severity, as the report prints it
 
 
 @dataclass(frozen=True, order=True)
@@ -236,6 +295,8 @@ class Problem:
     line: int
     severity: str
     message: str
+    # The rule's code: MESSAGES' key, or the code of a plugin's Rule (pouls_common.rules).
+    code: str = field(default="", compare=False)
 
     def __str__(self):
         return f"{self.path}:{self.line}: {self.severity}\u00a0: {self.message}"
@@ -326,7 +387,13 @@ class Source:
     slug_line: int = 1
     status: str = "published"
     date: datetime = None
+    modified: datetime = None
     tags: list = field(default_factory=list)  # (tag, line)
+    image: dict = None  # article_meta's description of `Image:`, when it accepts it
+    pins: tuple = ()  # the slugs of `Related:`
+    # False when Pelican would skip the file (no title, no date, an unknown status): the
+    # plugins never see it, so neither do the rules they share.
+    built: bool = True
 
     def value(self, key):
         found = self.fields.get(key)
@@ -335,6 +402,31 @@ class Source:
     def line_of(self, key, default=1):
         found = self.fields.get(key)
         return found.line if found else default
+
+    @functools.cached_property
+    def folder(self):
+        return self.path.parent
+
+    @functools.cached_property
+    def rubrique(self):
+        return self.folder.name
+
+    @property
+    def source(self):
+        """The file as the shared rules name it (related_articles.pins reads `report.source`)."""
+        return self.display
+
+    @functools.cached_property
+    def metadata(self):
+        """The header as Pelican's Markdown reader gives it to plugins: lower-case keys, a
+        string per key, a list of strings for a key continued on several lines. Read once
+        the header is (check_header), by the rules the plugins share."""
+        values = {}
+        for key, item in self.fields.items():
+            lines = item.value.strip().split("\n")
+            values[key] = lines if len(lines) > 1 else lines[0]
+        return values
+
 
 
 def decode_source(data):
@@ -393,20 +485,30 @@ def suggest_slug(text, substitutions):
     return slugify(text, regex_subs=list(substitutions) or [(r"[^\w\s-]", ""), (r"[-\s]+", "-")])
 
 
+def read_date(value):
+    """The date of a `Date:` or `Modified:` value as Pelican reads it (its own get_date, after
+    the reader's `_` → space), naive unless the value gives an offset; ValueError or
+    OverflowError when it is no date."""
+    return get_date(value.replace("_", " "))
+
+
 def parse_date(value, timezone):
-    """Parse a date the way Pelican does (dateutil), as an aware datetime; ValueError otherwise."""
-    default = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    parsed = dateutil.parser.parse(re.sub(" +", " ", value.replace("_", " ")), default=default)
+    """Parse a date the way Pelican does (dateutil), as an aware datetime; ValueError otherwise.
+
+    A naive value is put in `timezone` the way Pelican does (`replace(tzinfo=…)`, fold 0):
+    a time in the spring-forward gap keeps the winter offset, an autumn time that exists
+    twice is the first one.
+    """
+    parsed = read_date(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
     return parsed
 
 
-def _plain(markdown_text):
-    """Text of a short Markdown fragment: emphasis, links and tags dropped."""
+def _markdown_text(markdown_text):
+    """A short Markdown fragment without its link syntax and emphasis marks."""
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
-    text = re.sub(r"[*_`]+", "", text)
-    return normalise_for_comparison(text)
+    return re.sub(r"[*_`]+", "", text)
 
 
 def first_paragraph(body):
@@ -436,13 +538,13 @@ def first_paragraph(body):
 def repeated_standfirst_line(summary, body):
     """Line of the body's first paragraph when it repeats the standfirst (the seed's defect), else None.
 
-    The comparison folds what differs between two copies of one sentence: straight
-    or curly apostrophes, plain or no-break spaces, Markdown emphasis.
+    article_meta's rule decides (the build removes that paragraph); here it reads Markdown:
+    links and emphasis marks are dropped before the comparison.
     """
     line, paragraph = first_paragraph(body)
     if line is None or not summary.strip():
         return None
-    return line if _plain(paragraph) == _plain(summary) else None
+    return line if repeats_standfirst(_markdown_text(paragraph), _markdown_text(summary)) else None
 
 
 # --------------------------------------------------------------------- per-file rules
@@ -455,7 +557,7 @@ class _Collector:
 
     def add(self, severity, line, code, **values):
         self.report.problems.append(
-            Problem(self.source.display, line, severity, MESSAGES[code].format(**values))
+            Problem(self.source.display, line, severity, MESSAGES[code].format(**values), code)
         )
 
     def error(self, line, code, **values):
@@ -463,6 +565,15 @@ class _Collector:
 
     def warning(self, line, code, **values):
         self.add(WARNING, line, code, **values)
+
+    def findings(self, findings):
+        """Report a plugin rule's findings (pouls_common.rules) at their severity and line."""
+        for finding in findings:
+            line = finding.line
+            if line is None:
+                line = next((self.source.line_of(key) for key in finding.keys if key in self.source.fields), 1)
+            severity = ERROR if finding.severity == RULE_ERROR else WARNING
+            self.report.problems.append(Problem(self.source.display, line, severity, finding.message, finding.code))
 
 
 def _closest_key(key):
@@ -474,15 +585,7 @@ def _closest_key(key):
 
 
 def _closest_value(value, allowed):
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", value.strip().lower()) if not unicodedata.combining(c)
-    )
-    if folded in allowed:
-        return folded
-    if folded in FRENCH_VALUES and FRENCH_VALUES[folded] in allowed:
-        return FRENCH_VALUES[folded]
-    match = difflib.get_close_matches(folded, allowed, n=1, cutoff=0.6)
-    return match[0] if match else allowed[-1]
+    return closest_value(value, allowed, FRENCH_VALUES)
 
 
 def check_header(source, lines, out, settings):
@@ -529,40 +632,100 @@ def check_required(source, out, settings):
             report(1, "missing-key", label=label, key=KNOWN_KEYS[key])
         elif not value:
             report(source.line_of(key), "empty-key", label=label, pronoun=pronoun, key=KNOWN_KEYS[key])
+        if key in ("title", "date") and not value and not (draft and key == "date"):
+            # Pelican skips a file without a title, or a report without a date.
+            source.built = False
 
 
-def check_values(source, out, settings):
+def check_values(source, out, settings, now):
     status = source.value("status")
     if status is not None and status not in STATUSES:
         out.error(source.line_of("status"), "bad-status", value=status, fix=_closest_value(status, STATUSES))
+        # Pelican skips a file whose status it does not know.
+        source.built = False
     elif status:
         source.status = status
-    comments = source.value("comments")
-    if comments and comments not in COMMENTS_VALUES:
-        out.error(
-            source.line_of("comments"), "bad-comments", value=comments,
-            fix=_closest_value(comments, COMMENTS_VALUES),
-        )
     dates = {}
     for key in ("date", "modified"):
         value = source.value(key)
-        if not value:
-            continue
-        try:
-            dates[key] = parse_date(value, settings.timezone)
-        except (ValueError, OverflowError):
-            out.error(source.line_of(key), "bad-date", value=value, key=KNOWN_KEYS[key])
+        if value:
+            parsed = check_date(source, key, value, out, settings, now)
+            if parsed is not None:
+                dates[key] = parsed
+            elif key == "date":
+                # Pelican cannot read it: it skips the file.
+                source.built = False
     source.date = dates.get("date")
+    source.modified = dates.get("modified")
     if "date" in dates and "modified" in dates and dates["modified"] < dates["date"]:
         out.warning(
             source.line_of("modified"), "modified-before-date",
             modified=source.value("modified"), date=source.value("date"),
         )
-    video = source.value("video")
-    if video:
-        parts = urlsplit(video)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            out.error(source.line_of("video"), "video-not-url", value=video)
+
+
+# --------------------------------------------------------------------- dates
+
+
+def _offset(moment):
+    """« UTC+01:00 » for a datetime's offset."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def check_date(source, key, value, out, settings, now):
+    """The aware date of a `Date:` / `Modified:` value, or None; reports what is wrong with it.
+
+    Pelican reads dates with dateutil, month first, in the site's time zone: a date
+    written day-first, a wall-clock time that does not exist or exists twice in
+    Europe/Paris, and a year far ahead are all read without a word from the build.
+    """
+    line, name = source.line_of(key), KNOWN_KEYS[key]
+    try:
+        naive = read_date(value)
+    except (ValueError, OverflowError):
+        naive = None
+    numeric = NUMERIC_DATE_RE.match(value)
+    if numeric:
+        day, month = int(numeric.group("a")), int(numeric.group("b"))
+        year = int(numeric.group("year"))
+        year += 2000 if year < 100 else 0
+        try:
+            meant = datetime(year, month, day)
+        except ValueError:
+            meant = None
+        out.error(
+            line, "date-day-first", value=value, key=name,
+            read=f"le {date_short(naive)}" if naive is not None else "une date impossible",
+            example=f"{meant:%Y-%m-%d} {naive:%H:%M}" if meant and naive else "2026-11-27 09:30",
+            meant=f" pour le {date_short(meant)}" if meant else "",
+        )
+        # Pelican still builds it, on the day it reads.
+        return None if naive is None else naive.replace(tzinfo=naive.tzinfo or ZoneInfo(settings.timezone))
+    if naive is None:
+        out.error(line, "bad-date", value=value, key=name)
+        return None
+    if naive.tzinfo is not None:
+        return naive
+    zone = ZoneInfo(settings.timezone)
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        time, day = f"{naive:%H:%M}", date_short(naive)
+        if local_datetime(first.astimezone(ZoneInfo("UTC")), zone).replace(tzinfo=None) != naive:
+            # The hour the clocks skip: Pelican keeps the offset before the change, so the
+            # report is dated an hour later on the wall clock; writing that hour changes nothing.
+            actual = local_datetime(first.astimezone(ZoneInfo("UTC")), zone)
+            out.warning(line, "date-gap", time=time, day=day, offset=_offset(first),
+                        actual=f"{actual:%H:%M} ({_offset(actual)})", key=name, fix=f"{actual:%Y-%m-%d %H:%M}")
+        else:
+            second_text = naive.strftime("%Y-%m-%d %H:%M") + _offset(second)[3:]
+            out.warning(line, "date-ambiguous", time=time, day=day, offset=_offset(first), key=name,
+                        second=second_text)
+    parsed = first
+    if key == "date" and parsed.year > now.year + 1:
+        out.warning(line, "date-far", value=value, year=parsed.year)
+    return parsed
 
 
 def check_slug(source, out, settings):
@@ -580,43 +743,25 @@ def check_slug(source, out, settings):
         out.error(source.slug_line, "unclean-slug", slug=source.slug, fix=fix)
 
 
-def check_rubrique(source, out, settings):
-    if source.kind != "article":
+def check_plugin_rules(source, out, settings, size_cache):
+    """The rules the plugins apply to every report they build, applied to the source."""
+    if source.kind != "article" or not source.built:
         return
-    folder = source.path.parent
-    roots = [settings.content_root / p for p in settings.article_paths]
-    known = ", ".join(settings.rubriques)
-    if folder in roots:
-        out.error(1, "not-in-rubrique", known=known)
-    elif settings.rubriques and folder.name not in settings.rubriques:
-        out.error(1, "unknown-rubrique", folder=folder.name, known=known)
-
-
-def _under_content(settings, value):
-    relative = Path(value.replace("\\", "/"))
-    if relative.is_absolute() or ".." in relative.parts or urlsplit(value).scheme:
-        return None
-    return settings.content_root / relative
-
-
-def check_media(source, out, settings):
+    rubriques = settings.rubrique_labels
+    at_root = str(source.folder) in settings.article_roots
+    findings = folder_findings(source.rubrique, at_root, rubriques)
+    if not at_root:
+        findings += category_findings(source.value("category"), source.rubrique, rubriques)
+    out.findings(findings)
+    out.findings(comments_open(source.metadata)[1])  # `Comments:` (comments/rules.py)
+    out.findings(headline_findings(source.value("title")))
+    media = read_media(source.metadata, str(settings.content_root), settings.static_paths, size_cache)
+    out.findings(media.findings)
+    out.findings(share_image_findings(media.image, settings.share_width))
+    source.image = media.image
     image = source.value("image")
-    if image:
-        path = _under_content(settings, image)
-        line = source.line_of("image")
-        if path is None:
-            out.error(line, "image-outside", value=image)
-        elif not path.is_file():
-            out.error(line, "image-missing", value=image)
-        if not source.value("imagealt"):
-            out.warning(source.line_of("imagealt", line), "image-no-alt", value=image)
-        if not source.value("imagecredit"):
-            out.warning(source.line_of("imagecredit", line), "image-no-credit", value=image)
-    transcript = source.value("transcript")
-    if transcript and "\n" not in transcript and transcript.lower().endswith((".txt", ".md")):
-        path = _under_content(settings, transcript)
-        if path is None or not path.is_file():
-            out.error(source.line_of("transcript"), "transcript-missing", value=transcript)
+    if media.image and not source.value("imagecredit"):
+        out.warning(source.line_of("imagecredit", source.line_of("image")), "image-no-credit", value=image)
 
 
 def _body_lines_outside_code(body):
@@ -629,7 +774,28 @@ def _body_lines_outside_code(body):
             yield number, text
 
 
+def _is_blank(body):
+    """True when the body renders nothing: blank lines, help lines, HTML comments."""
+    for _number, line in body:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("<!--") and not HELP_LINE_RE.match(line):
+            return False
+    text = "\n".join(line for _number, line in body if not HELP_LINE_RE.match(line))
+    return not re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()
+
+
 def check_body(source, out, settings):
+    if _is_blank(source.body):
+        (out.warning if source.status == "draft" else out.error)(
+            source.body[0][0] if source.body else max((f.line for f in source.fields.values()), default=1),
+            "body-empty",
+        )
+    # Characters first: a UTF-8 character is at most 4 bytes, so most bodies need no encoding.
+    size = sum(len(text) + 1 for _number, text in source.body)
+    if size * 4 > BODY_MAX_BYTES:
+        size = sum(len(text.encode("utf-8")) + 1 for _number, text in source.body)
+    if size > BODY_MAX_BYTES:
+        out.warning(source.body[0][0], "body-too-large", size=_megabytes(size), limit=_megabytes(BODY_MAX_BYTES))
     for number, text in _body_lines_outside_code(source.body):
         if HELP_LINE_RE.match(text):
             continue
@@ -653,6 +819,11 @@ def check_body(source, out, settings):
         line = repeated_standfirst_line(summary, source.body)
         if line is not None:
             out.warning(line, "summary-repeated")
+
+
+def _megabytes(size):
+    """« 1,2 Mo »: a size in megabytes (10⁶ bytes), French decimal comma."""
+    return f"{size / 1_000_000:.1f}".replace(".", ",").replace(",0", "") + "\u00a0Mo"
 
 
 def check_house_style(source, out, settings):
@@ -724,8 +895,9 @@ def display_path(path, settings):
         return str(path)
 
 
-def check_file(path, kind, settings, report):
+def check_file(path, kind, settings, report, now=None, size_cache=None):
     """Apply the per-file rules; return the Source for the site-wide rules, or None."""
+    now = now or datetime.now(ZoneInfo(settings.timezone))
     source = Source(path=path, display=display_path(path, settings), kind=kind)
     out = _Collector(report, source)
     try:
@@ -742,13 +914,16 @@ def check_file(path, kind, settings, report):
         guess_text = ", sans doute du Windows-1252" if guess == "WINDOWS-1252" else ""
         out.error(line, "not-utf8", byte=byte, guess=guess_text, encoding=guess, path=source.display)
         return None
-    lines = text.splitlines()
+    # Lines as Python-Markdown cuts them: at line feeds only. str.splitlines() would also cut
+    # at form feeds, vertical tabs or U+2028, which Pelican keeps inside a line.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the end of the last line, not a line
     check_header(source, lines, out, settings)
-    check_values(source, out, settings)
+    check_values(source, out, settings, now)
     check_required(source, out, settings)
     check_slug(source, out, settings)
-    check_rubrique(source, out, settings)
-    check_media(source, out, settings)
+    check_plugin_rules(source, out, settings, {} if size_cache is None else size_cache)
     check_body(source, out, settings)
     check_house_style(source, out, settings)
     if kind == "article":
@@ -756,23 +931,62 @@ def check_file(path, kind, settings, report):
     return source
 
 
-def check_site_wide(sources, report, now):
-    articles = [s for s in sources if s.kind == "article"]
+def check_duplicate_slugs(sources, report):
+    """Two files of one kind with one slug: Pelican writes one over the other. Both are named."""
     for kind in ("article", "page"):
-        by_slug = {}
+        by_slug = defaultdict(list)
         for source in (s for s in sources if s.kind == kind):
-            if source.slug in by_slug:
-                _Collector(report, source).error(
-                    source.slug_line, "duplicate-slug", slug=source.slug, other=by_slug[source.slug].display
-                )
-            else:
-                by_slug[source.slug] = source
-    slugs = {s.slug for s in articles}
+            by_slug[source.slug].append(source)
+        for same in by_slug.values():
+            for source in same:
+                for other in same:
+                    if other is not source:
+                        _Collector(report, source).error(
+                            source.slug_line, "duplicate-slug", slug=source.slug, other=other.display
+                        )
+
+
+def check_pins(articles, report, now, limit):
+    """related_articles' pin rules, against the reports the build would list."""
+    built = [source for source in articles if source.built]
+    listable = [source for source in built if is_public(source, now)]
+    targets = PinTargets(listable)
+    unlisted = unlisted_names(source for source in built if not is_public(source, now))
+    for source in built:
+        source.pins = parse_pins(source.metadata.get("related"))
+        _positions, findings = resolve_pins(source, targets, unlisted, limit)
+        _Collector(report, source).findings(findings)
+
+
+def check_feed_rules(articles, report, now, settings):
+    """The feeds' rules, for the reports a feed lists: published, dated no later than now."""
     for source in articles:
-        value = source.value("related")
-        for slug in ensure_metadata_list(value.replace("\n", " ")) if value else []:
-            if slug not in slugs:
-                _Collector(report, source).error(source.line_of("related"), "related-missing", slug=slug)
+        if not (source.built and is_public(source, now)):
+            continue
+        out = _Collector(report, source)
+        if source.modified is not None:
+            modified = local_datetime(source.modified, settings.timezone)
+            out.findings(modified_findings(modified, now))
+        for key, name in (("title", "Title"), ("summary", "Summary")):
+            out.findings(control_findings(source.value(key), name, source.line_of(key)))
+        # One search over the text; the line is looked for only when there is something to show.
+        text = "\n".join(line for _number, line in source.body)
+        if control_findings(text, "the text"):
+            number = next((n for n, line in source.body
+                           if not HELP_LINE_RE.match(line) and control_findings(line, "the text")), None)
+            if number is not None:
+                out.findings(control_findings(text, "the text", number))
+        if source.image:
+            _mime, findings = image_type(unquote(source.image["src"]))
+            out.findings(findings)
+
+
+def check_site_wide(sources, report, now, settings=None):
+    settings = settings or CheckSettings(content_root=Path("content"))
+    articles = [s for s in sources if s.kind == "article"]
+    check_duplicate_slugs(sources, report)
+    check_pins(articles, report, now, settings.related_max)
+    check_feed_rules(articles, report, now, settings)
     check_tags(articles, report)
     for source in articles:
         if source.status != "draft" and source.date is not None and source.date > now:
@@ -807,10 +1021,30 @@ def check_site(settings, now=None):
     now = now or datetime.now(ZoneInfo(settings.timezone))
     report = CheckReport()
     sources = []
+    size_cache = {}
     for path, kind in find_sources(settings):
         report.files += 1
-        source = check_file(path, kind, settings, report)
+        source = check_file(path, kind, settings, report, now, size_cache)
         if source is not None:
             sources.append(source)
-    check_site_wide(sources, report, now)
+    check_site_wide(sources, report, now, settings)
+    check_comment_files(sources, report, settings)
     return report
+
+
+def check_comment_files(sources, report, settings):
+    """The comments plugin's rules on the approved comment files (content/comments/<slug>/<id>.md).
+
+    The comment model reads them, as in the build (comments.rules.review_comment_files),
+    against the slugs of the reports the build describes: published, hidden and drafts.
+    """
+    slugs = {
+        # Pelican's slug: `Slug:` as written, else the file name slugified (SLUGIFY_SOURCE = "basename").
+        source.value("slug") or slugify(source.path.stem, regex_subs=list(settings.slug_substitutions))
+        for source in sources if source.kind == "article" and source.built
+    }
+    review = review_comment_files(settings.content_root / settings.comments_path, slugs)
+    report.files += review.files
+    for path, finding in review.findings:
+        comment = Source(path=path, display=display_path(path, settings), kind="comment")
+        _Collector(report, comment).findings([finding])

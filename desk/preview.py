@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 EVENT_PREFIX = "DESK-EVENT "
 
 
-class PreviewSettingsError(ValueError):
+class DeskPreviewSettingsError(ValueError):
     """DESK_PREVIEW_PAGES has a value the preview cannot use."""
 
 
@@ -66,7 +66,7 @@ class PreviewSettings:
     def from_settings(cls, settings):
         pages = settings.get("DESK_PREVIEW_PAGES") or ()
         if isinstance(pages, str) or not all(isinstance(p, str) for p in pages):
-            raise PreviewSettingsError(
+            raise DeskPreviewSettingsError(
                 f"desk: DESK_PREVIEW_PAGES is {pages!r}; give a list of paths under the output folder, "
                 "like ['index.html', 'urgences/mon-reportage/index.html']"
             )

@@ -51,7 +51,7 @@ def builds_folder(link):
 
 
 def current_build(link):
-    """The build folder `output` points at, or None."""
+    """The build folder `output` points at, or None (the compression step compares with it)."""
     if link.is_symlink():
         return (link.parent / os.readlink(link)).resolve()
     return None

@@ -35,8 +35,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from desk.build import ROOT
+from desk.build import ROOT, load_settings
 from desk.preview import EVENT_PREFIX, page_file
+from desk.search_index import PreviewSearchIndex
 from pouls_common.paths import python_path
 
 EVENTS_PATH = "/_desk/events"
@@ -174,6 +175,10 @@ class Builder:
         self._next_id = 0
         self._started = {}
         self.drafts = []
+        # The preview's settings, read once (the search index needs its bundle folder).
+        self.pelican_settings = load_settings(settings, content=self.content)
+        # Search: re-indexed in the background after each full build (desk/search_index.py).
+        self.search_index = PreviewSearchIndex(self.output, self.pelican_settings, self.stream)
 
     # the process ----------------------------------------------------------------------
 
@@ -304,21 +309,22 @@ class Builder:
             print(f"Aperçu à jour ({what}){elapsed}.", file=self.stream, flush=True)
         if summary["ok"] and not summary["errors"]:
             self.broadcaster.publish("reload", {"pages": pages, "skip": sorted(skip)})
+            if pages is None:
+                self.search_index.refresh()
 
 
-def pages_for_change(paths, content):
-    """Output pages a change to these content files rewrites, or None for « everything »."""
+def edits_content(paths, content):
+    """True when every changed file is a report or page (Markdown under the content folder).
+
+    Those get a quick pass first: the build process finds their pages in the previous
+    build's dependency graph (desk.quick), whatever their save_as says (a `Slug:` or a
+    dated pattern included). Anything else (theme, images…) means the full build at once.
+    """
     content = Path(content).resolve()
-    pages = set()
-    for path in paths:
-        path = Path(path).resolve()
-        if not path.is_relative_to(content) or path.suffix.lower() not in (".md", ".markdown"):
-            return None
-        # A report is at <rubrique>/<slug>/ once published and /brouillons/<slug>/ as a draft.
-        pages.add(f"{path.parent.name}/{path.stem}/index.html")
-        pages.add(f"brouillons/{path.stem}/index.html")
-        pages.add(f"{path.stem}/index.html")
-    return pages
+    return bool(paths) and all(
+        Path(path).resolve().is_relative_to(content) and Path(path).suffix.lower() in (".md", ".markdown")
+        for path in paths
+    )
 
 
 # Changes to these are new code for the build process: it is started again.
@@ -344,7 +350,7 @@ def watch_and_rebuild(builder, watched, stop_event):
         if touches_code(changed):
             builder.restart()
             builder.request(None, open_pages)
-        elif pages_for_change(changed, builder.content) is None:
+        elif not edits_content(changed, builder.content):
             # Theme, images…: no quick pass, the full build at once.
             builder.request(None, open_pages)
         else:
@@ -394,6 +400,7 @@ def main(argv=None):
     finally:
         stop.set()
         builder.cancel(wait=True)
+        builder.search_index.close()
         broadcaster.close()
         server.server_close()
     return 0

@@ -10,12 +10,20 @@ Path, `settings` Pelican's settings of that build, `stream` where to print
 progress for the editor.
 """
 
+from desk import compress
+from desk.search_index import index_search
+
 
 class StepError(Exception):
     """A publication step that failed; the message is for the editor, in French."""
 
 
-STEPS = ()
+# The search index first; compress.prepare_for_web_server stays last: it compresses what
+# the steps before it wrote (the index included).
+STEPS = (
+    index_search,  # the search index (plugin site_search, Pagefind)
+    compress.prepare_for_web_server,
+)
 
 
 def finish_build(folder, settings, stream):

@@ -8,13 +8,15 @@ from PIL import Image
 from article_meta.article_meta import (
     ArticleMetaSettings,
     ArticleMetaSettingsError,
+    reading_time,
+    remove_repeated_standfirst,
+)
+from article_meta.rules import (
     check_video,
     describe_image,
     normalise_for_comparison,
     parse_sources,
     read_transcript,
-    reading_time,
-    remove_repeated_standfirst,
 )
 from conftest import soup
 
@@ -137,7 +139,8 @@ def test_sources_parse_labels_with_and_without_addresses():
 def test_source_with_a_non_web_address_is_reported_and_kept_as_a_label():
     sources, problems = parse_sources("Note interne <javascript:alert(1)>")
     assert sources == [("Note interne", None)]
-    assert "'javascript:alert(1)'" in problems[0] and "https" in problems[0]
+    assert [problem.code for problem in problems] == ["source-not-http"]
+    assert "'javascript:alert(1)'" in str(problems[0]) and "https" in str(problems[0])
 
 
 def test_report_page_lists_sources_linked_when_an_address_is_given(theme_report):
@@ -183,23 +186,25 @@ def _content_with_image(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("value", "alt", "expected"),
+    ("value", "alt", "code", "expected"),
     [
-        ("images/absente.jpg", "Une photo", ["'images/absente.jpg' does not exist under content/", "fix the Image key"]),
-        ("images/photo.png", "", ["has no ImageAlt", "ImageAlt: …"]),
-        ("images/notes.png", "Une photo", ["'images/notes.png' is not an image", "JPEG, PNG or WebP"]),
-        ("https://cdn.example.org/x.jpg", "Une photo", ["give a path under content/", "images/photo.jpg"]),
-        ("../secret.png", "Une photo", ["give a path under content/"]),
-        ("photos/photo.png", "Une photo", ["not in a static folder", "content/images/"]),
+        ("images/absente.jpg", "Une photo", "image-missing",
+         ["'images/absente.jpg' does not exist under content/", "fix the Image key"]),
+        ("images/photo.png", "", "image-no-alt", ["has no ImageAlt", "ImageAlt: …"]),
+        ("images/notes.png", "Une photo", "image-unreadable", ["'images/notes.png' is not an image", "JPEG, PNG or WebP"]),
+        ("https://cdn.example.org/x.jpg", "Une photo", "image-outside",
+         ["give a path under content/", "images/photo.jpg"]),
+        ("../secret.png", "Une photo", "image-outside", ["give a path under content/"]),
+        ("photos/photo.png", "Une photo", "image-not-static", ["not in a static folder", "content/images/"]),
     ],
 )
-def test_bad_image_is_reported_with_the_value_and_the_fix(tmp_path, value, alt, expected):
+def test_bad_image_is_reported_with_the_value_and_the_fix(tmp_path, value, alt, code, expected):
     root = _content_with_image(tmp_path)
     image, problems = describe_image(value, alt, None, str(root), ["images"], {})
     assert image is None
-    assert len(problems) == 1
+    assert [problem.code for problem in problems] == [code]
     for fragment in expected:
-        assert fragment in problems[0]
+        assert fragment in str(problems[0])
 
 
 def test_good_image_is_described_with_its_size(tmp_path):
@@ -230,7 +235,8 @@ def test_report_without_video_has_no_video_block(theme_report):
 def test_video_must_be_a_web_address():
     assert check_video("https://video.example.org/x") == ("https://video.example.org/x", [])
     url, problems = check_video("reportage.mp4")
-    assert url is None and "'reportage.mp4'" in problems[0] and "https://" in problems[0]
+    assert url is None and problems[0].code == "video-not-url" and problems[0].severity == "error"
+    assert "'reportage.mp4'" in str(problems[0]) and "https://" in str(problems[0])
 
 
 def test_transcript_is_read_from_a_file_or_taken_as_text(tmp_path):
@@ -238,7 +244,7 @@ def test_transcript_is_read_from_a_file_or_taken_as_text(tmp_path):
     assert read_transcript("t.txt", str(tmp_path)) == (["Premier.", "Second paragraphe."], [])
     assert read_transcript("Le texte dit directement.", str(tmp_path)) == (["Le texte dit directement."], [])
     paragraphs, problems = read_transcript("absent.txt", str(tmp_path))
-    assert paragraphs is None and "'absent.txt' does not exist under content/" in problems[0]
+    assert paragraphs is None and "'absent.txt' does not exist under content/" in str(problems[0])
 
 
 # ---------------------------------------------------------------- bad front matter through a real build
@@ -250,7 +256,7 @@ def _write(content_root, relative, text):
     path.write_text(text, encoding="utf-8")
 
 
-def test_bad_front_matter_is_a_warning_naming_the_file_and_the_fix(build, copy_site):
+def test_bad_front_matter_is_reported_naming_the_file_and_the_fix(build, copy_site):
     root = copy_site("theme-report")
     _write(root, "articles/urgences/mauvaise-image.md", (
         "Title: Une photo manquante\nDate: 2026-01-20 10:00\n"
@@ -263,11 +269,15 @@ def test_bad_front_matter_is_a_warning_naming_the_file_and_the_fix(build, copy_s
         "Video: https://video.example.org/x\nSummary: Un résumé.\n\nUn corps.\n"
     ))
     result = build(root)
-    ours = sorted(w for w in result.warnings if w.startswith("article_meta:"))
-    assert len(ours) == 4
+    # What points nowhere (the image file, the video address) is an error, like in `make check`.
+    errors = sorted(e for e in result.errors if e.startswith("article_meta:"))
+    warnings = sorted(w for w in result.warnings if w.startswith("article_meta:"))
+    assert (len(errors), len(warnings)) == (2, 2)
+    ours = errors + warnings
     image, sources, video, transcript = (
         next(w for w in ours if key in w) for key in ("Image ", "Sources", "Video is", "no Transcript")
     )
+    assert image in errors and video in errors
     assert image.startswith("article_meta: articles/urgences/mauvaise-image.md: Image 'images/oubliee.jpg'")
     assert "'ftp://serveur/note'" in sources and "mauvaise-image.md" in sources
     assert "'fichier.mp4'" in video

@@ -163,6 +163,16 @@ def test_broken_comment_files_are_warnings_naming_the_file_and_are_skipped(build
         "comments/transfusion-mobile/loopb2.md: its Parent chain loops back on itself",
         "comments/transfusion-mobile/orphan01.md: Parent 'absent99' is not a comment of this report",
         "articles/urgences/triage-infirmier.md: Comments: 'peut-être' is neither 'open' nor 'closed'",
+        "comments/transfusion-mobile/badpar01.md: header Parent '../ok0001' is not a comment id",
+        "comments/transfusion-mobile/badrole1.md: header Role 'admin' is unknown",
+        "comments/transfusion-mobile/colle001.md: no blank line after the header",
+        "comments/transfusion-mobile/dossier.md: cannot be read (Is a directory)",
+        "comments/transfusion-mobile/double01.md: line 3: header Author appears twice",
+        "comments/transfusion-mobile/latin001.md: is not UTF-8 text",
+        "comments/transfusion-mobile/longnom1.md: header Author 'Ève, infirmière",
+        "comments/transfusion-mobile/selfpar1.md: header Parent names the comment itself",
+        "comments/transfusion-mobile/vide0001.md: the body is empty",
+        "comments/transfusion-mobile/repbad01.md: Parent 'baddate1' is a comment that is skipped itself",
     }
     comment_warnings = [w for w in result.warnings if w.startswith("comments: ")]
     assert len(comment_warnings) == len(expected)

@@ -9,9 +9,9 @@ import pytest
 
 from browser import chromium, chromium_available, recorded_page, serve_directory
 from comments import store
+from comments_support import free_port, index_of, moderate, service_env, service_process
 from conftest import SITES
 from desk.build import build_site
-from test_comments_support import free_port, index_of, moderate, service_env, service_process
 
 pytestmark = [
     pytest.mark.browser,

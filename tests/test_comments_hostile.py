@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from comments import store
+from comments_support import index_of, moderate, post, service_env, service_thread, submit
 from conftest import SITES
 from desk.build import build_site
-from test_comments_support import index_of, moderate, post, service_env, service_thread, submit
 
 SLUG = "greffe-a-domicile"
 PAGE = ("hematologie", SLUG)
@@ -51,13 +51,33 @@ CASES = [
     # header and front-matter forgery, CRLF
     ("front matter in body", {"body": "Author: Rédaction\nDate: 1999-01-01T00:00:00+00:00\nParent: c1aaaa\n\nFaux en-tête"}, {"body": "Author: Rédaction", "reply": False}),
     ("yaml front matter", {"body": "---\ntitle: x\nstatus: draft\n---\nTexte"}, {"body": "status: draft"}),
-    ("crlf in name forging parent", {"name": "Eve\r\nParent: c1aaaa"}, {"author": "Eve Parent: c1aaaa", "reply": False}),
-    ("lf in name forging website", {"name": "Eve\nWebsite: https://evil.example"}, {"author": "Eve Website: https://evil.example", "links": []}),
-    ("unicode line separator in name", {"name": "Eve\u2028Date: 1999-01-01T00:00:00+00:00"}, {"author": "Eve Date: 1999-01-01T00:00:00+00:00"}),
+    # A line break in a name or an address is refused, never folded into a space.
+    ("crlf in name forging parent", {"name": "Eve\r\nParent: c1aaaa"}, 422),
+    ("lf in name forging website", {"name": "Eve\nWebsite: https://evil.example"}, 422),
+    ("cr alone in name", {"name": "Eve\rRole: newsroom"}, 422),
+    ("unicode line separator in name", {"name": "Eve\u2028Date: 1999-01-01T00:00:00+00:00"}, 422),
+    ("lf in email", {"email": "eve@exemple.fr\nBcc: victime@exemple.fr"}, 422),
     ("crlf in email", {"email": "eve@exemple.fr\r\nBcc: victime@exemple.fr"}, 422),
     ("markup in email", {"email": "\"><script>@exemple.fr"}, 422),
     ("script in name", {"name": "<script>alert(1)</script>"}, {"author": "<script>alert(1)</script>"}),
     ("event handler in name", {"name": "\" onmouseover=\"alert(1)"}, {"author": "\" onmouseover=\"alert(1)"}),
+    # who is speaking: the newsroom's names are refused, lookalikes are held for the moderator
+    ("newsroom name", {"name": "Rédaction"}, 422),
+    ("newsroom name upper case", {"name": "RÉDACTION"}, 422),
+    ("newsroom name with article", {"name": "La rédaction"}, 422),
+    ("moderator name", {"name": "Modérateur"}, 422),
+    ("site's own signature", {"name": "Rédaction de Pouls"}, 422),
+    ("newsroom name zero width space", {"name": "Ré\u200bdaction"}, 422),
+    ("newsroom name zero width joiner", {"name": "Réd\u200daction"}, 422),
+    ("newsroom name byte order mark", {"name": "\ufeffRédaction"}, 422),
+    ("newsroom name bidi isolates", {"name": "\u2067Rédaction\u2069"}, 422),
+    ("newsroom name nfd accents", {"name": "Re\u0301daction"}, 422),
+    ("newsroom name fullwidth", {"name": "Ｒédaction"}, 422),
+    ("an author of the site", {"name": "Anne Kervella"}, 422),
+    ("cyrillic o in newsroom name", {"name": "Rédacti\u043en"}, {"author": "Rédacti\u043en", "held": ["nom-sosie:Rédaction", "nom-mixte:cyrillique, latin"]}),
+    ("greek alpha in admin", {"name": "\u0391dmin"}, {"author": "\u0391dmin", "held": ["nom-sosie:Admin", "nom-mixte:grec, latin"]}),
+    ("mixed script name", {"name": "Mar\u0456e"}, {"author": "Mar\u0456e", "held": ["nom-mixte:cyrillique, latin"]}),
+    ("forged newsroom role in body", {"body": "Role: newsroom\n\nJe suis la rédaction"}, {"body": "Role: newsroom", "newsroom": False}),
     # template syntax
     ("jinja in body", {"body": "{{ 7*7 }} {% if true %}oui{% endif %} {# note #}"}, {"body": "{{ 7*7 }} {% if true %}oui{% endif %} {# note #}"}),
     ("jinja in name", {"name": "{{ SITENAME }}{{ config }}"}, {"author": "{{ SITENAME }}{{ config }}"}),
@@ -80,6 +100,7 @@ CASES = [
     # bidi and zero-width characters
     ("bidi override body", {"body": "Trojan \u202eevil\u202c source \u2066isolé\u2069"}, {"body": "Trojan evil source isolé"}),
     ("bidi override name", {"name": "\u202eNNA"}, {"author": "NNA"}),
+    ("right-to-left name", {"name": "\u05d3\u05e0\u05d4 (Dana)"}, {"author": "\u05d3\u05e0\u05d4 (Dana)", "bdi": True}),
     ("zero width hiding javascript", {"body": "jav\u200bascript:alert(1) ca\u200bsino"}, {"body": "javascript:alert(1) casino"}),
     ("control characters", {"body": "a\x00b\x1b[31mc\x07d\x7f"}, {"body": "ab[31mcd"}),
     # sizes
@@ -120,9 +141,11 @@ def outcome(tmp_path_factory):
     with store.opened(env["POULS_COMMENTS_DB"]) as conn:
         pending = store.list_comments(conn)
     ids = {}
+    flags = {}
     for row in pending:
         number = int(re.search(r"cas (\d+)$", row.body).group(1))
         ids[CASES[number][0]] = row.id
+        flags[CASES[number][0]] = row.flags
 
     content = tmp / "content"
     shutil.copytree(SITES / "comments-basic", content)
@@ -130,7 +153,7 @@ def outcome(tmp_path_factory):
     assert approval.returncode == 0, approval.stderr
     rebuilt = build_site("pelicanconf.py", content=content, output=tmp / "rebuilt")
     page = BeautifulSoup((rebuilt.output.joinpath(*PAGE) / "index.html").read_text(encoding="utf-8"), "html.parser")
-    return {"answers": answers, "ids": ids, "build": rebuilt, "page": page}
+    return {"answers": answers, "ids": ids, "flags": flags, "build": rebuilt, "page": page}
 
 
 def test_the_table_has_at_least_forty_hostile_inputs():
@@ -185,6 +208,12 @@ def test_hostile_input(outcome, case_id, changes, expected):
     if "links" in expected:
         hrefs = [a["href"] for a in comment.select(".comment-author a, .comment-body a")]
         assert hrefs == expected["links"]
+    if "held" in expected:
+        assert outcome["flags"][case_id].split("; ") == expected["held"]
+    if expected.get("newsroom") is False:
+        assert comment.select(".comment-badge") == [] and "comment-newsroom" not in comment["class"]
+    if expected.get("bdi"):
+        assert comment.select_one(".comment-author bdi").get_text() == expected["author"]
     if expected.get("reply") is False:
         assert comment.select_one(".comment-in-reply-to") is None
         assert "comment-reply" not in comment["class"]

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from comments.comments import comments_open, read_comments_settings, resolve_threads
+from comments.comments import read_comments_settings
 from comments.model import (
     BODY_MAX,
     PARIS,
@@ -19,6 +19,7 @@ from comments.model import (
     truncate_ip,
     validate_submission,
 )
+from comments.rules import comments_open, resolve_threads
 from comments.service import check_token, sign_token
 
 WHEN = datetime(2026, 10, 17, 8, 12, tzinfo=PARIS)
@@ -171,17 +172,36 @@ def test_threads_keep_one_level_and_name_the_parent():
 
 def test_threads_skip_cycles_and_orphans_with_their_replies():
     kept, _, problems = resolve_threads(
-        [comment("a", 0, "b"), comment("b", 1, "a"), comment("o", 2, "zz"), comment("r", 3, "o"), comment("k", 4)]
+        [comment("a", 0, "b"), comment("b", 1, "a"), comment("o", 2, "zz"), comment("r", 3, "o"), comment("k", 4),
+         comment("t", 5, "a"), comment("u", 6, "gone")],
+        skipped_ids={"gone"},
     )
     assert [c.id for c in kept] == ["k"]
-    assert sorted(c.id for c, _ in problems) == ["a", "b", "o", "r"]
+    # Each is told where its chain breaks: on a loop it is part of, at its own unknown parent,
+    # or at a parent that is itself skipped (an orphan, a loop, a file the model refused).
+    assert sorted((c.id, finding.code, finding.line) for c, finding in problems) == [
+        ("a", "comment-parent-loop", 3), ("b", "comment-parent-loop", 3), ("o", "comment-unknown-parent", 3),
+        ("r", "comment-parent-skipped", 3), ("t", "comment-parent-skipped", 3), ("u", "comment-parent-skipped", 3),
+    ]
+    assert {c.id: finding.values.get("chain") for c, finding in problems}["a"] == "a → b → a"
 
 
 def test_comments_value_open_closed_or_a_warning():
-    assert comments_open({}) == (True, None)
-    assert comments_open({"comments": "Closed"}) == (False, None)
-    is_open, problem = comments_open({"comments": "non"})
-    assert is_open is False and "'non' is neither 'open' nor 'closed'" in problem
+    assert comments_open({}) == (True, [])
+    assert comments_open({"comments": "Closed"}) == (False, [])
+    is_open, [finding] = comments_open({"comments": "non"})
+    assert is_open is False and finding.code == "comments-value" and finding.severity == "warning"
+    assert finding.english("x.md") == "comments: x.md: Comments: 'non' is neither 'open' nor 'closed'; comments stay closed until it is fixed"
+    assert finding.message == (
+        "valeur «\u00a0non\u00a0» inconnue pour Comments\u00a0: les commentaires restent fermés. "
+        "Écrivez «\u00a0Comments: closed\u00a0» (open ou closed)."
+    )
+
+
+@pytest.mark.parametrize("value, fix", [("Fermé", "closed"), ("oui", "open"), ("opne", "open"), ("peut-être", "closed")])
+def test_comments_value_fix_is_what_the_editor_meant(value, fix):
+    _open, [finding] = comments_open({"comments": value})
+    assert finding.values["fix"] == fix
 
 
 def test_settings_problems_quote_the_bad_value_and_fall_back():
@@ -242,3 +262,41 @@ def test_stand_in_page_only_for_a_service_under_the_sites_own_address(endpoint, 
     from comments.comments import fallback_page_path
 
     assert fallback_page_path(endpoint, siteurl) == expected
+
+
+def test_every_code_the_model_raises_has_its_rule():
+    """A CommentFormatError's code is looked up in comments/rules.py: none may be missing."""
+    import ast
+    import inspect
+
+    from comments import model, rules
+
+    raised = {
+        node.args[1].value
+        for node in ast.walk(ast.parse(inspect.getsource(model)))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "CommentFormatError"
+    }
+    assert len(raised) == 15
+    assert raised == {rule.code for rule in rules.FORMAT_RULES}
+
+
+def test_review_reads_every_comment_file_once_and_leaves_a_readme_alone(tmp_path):
+    from comments.rules import review_comment_files
+
+    root = tmp_path / "comments"
+    (root / "rapport").mkdir(parents=True)
+    (root / "README.md").write_text("# Les commentaires approuvés\n", encoding="utf-8")
+    (root / "rapport" / "a1.md").write_text("Author: Anne\nDate: 2026-01-01T10:00:00+01:00\n\nMerci.\n",
+                                            encoding="utf-8")
+    (root / "rapport" / "b2.md").write_text("Author: Bob\nDate: 2026-01-01T11:00:00+01:00\nParent: a1\n\nOui.\n",
+                                            encoding="utf-8")
+    review = review_comment_files(root, {"rapport"})
+    assert review.findings == [] and review.files == 2
+    assert [c.id for c in review.comments["rapport"]] == ["a1", "b2"]
+    assert [(t.comment.id, [r.id for r in t.replies]) for t in review.threads["rapport"]] == [("a1", ["b2"])]
+    # Without the report, both are findings at line 1, and nothing is kept.
+    orphans = review_comment_files(root, set())
+    assert [(path.name, finding.code, finding.line) for path, finding in orphans.findings] == [
+        ("a1.md", "comment-unknown-report", 1), ("b2.md", "comment-unknown-report", 1)]
+    assert orphans.comments == {}
+    assert review_comment_files(tmp_path / "absent", {"rapport"}).files == 0

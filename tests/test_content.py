@@ -30,17 +30,19 @@ REQUIRED_KEYS = ("Title", "Date", "Authors", "Summary", "Hospitals", "Region")
 KNOWN_KEYS = {
     "Title", "Date", "Modified", "Authors", "Tags", "Summary", "Status", "Comments",
     "Image", "ImageAlt", "ImageCredit", "Sources", "Video", "Transcript", "Region",
-    "Related", "Hospitals", "Slug",
+    "Related", "Hospitals", "Slug", "VideoFile", "VideoPoster", "VideoCaptions",
 }
 # Left untagged on purpose: related-articles ranking must still find their neighbours.
 UNTAGGED = {"hopital-de-jour-myelome", "regulation-samu-nuit"}
 LEGAL_PAGES = {"a-propos", "charte-editoriale", "mentions-legales", "confidentialite", "accessibilite"}
 EARLIEST = date(2025, 1, 1)
-LATEST = date(2026, 11, 20)
+LATEST = date(2026, 12, 1)
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 META_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*):\s*(?P<value>.*)$")
 SUMMARY_MAX = 300
-IMAGE_MAX_BYTES = 40_000
+# The illustrations are 2 400 px wide so their 1:1 share crop can be 1 200 px
+# (tools/draw_sample_images.py); pages show 480, 800 or 1 200 px copies of them.
+IMAGE_MAX_BYTES = 64_000
 
 
 class Source:
@@ -259,6 +261,9 @@ def test_images_exist_are_small_and_carry_alt_and_credit(sample_site):
         assert width >= 800 and 1.5 <= width / height <= 2.0, f"{image}: {width}×{height}"
         assert (sample_site.output / image).is_file()
         referenced.add(path.name)
+    posters = {Path(report.get("VideoPoster")).name for report in REPORTS if report.get("VideoPoster")}
+    assert all((CONTENT / "images" / name).is_file() for name in posters)
+    referenced |= posters
     assert len(referenced) >= 5
     assert {path.name for path in (CONTENT / "images").iterdir()} == referenced, "unused image"
 

@@ -33,3 +33,12 @@ def test_with_everything_installed_it_does_nothing(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert browser_setup.main() == 0
     assert capsys.readouterr().out == ""
+
+
+def test_without_nginx_it_names_nginx_and_its_brotli_module(tmp_path, monkeypatch, capsys):
+    _fake_dpkg_query(tmp_path, installed=[p for p in browser_setup.PACKAGES if "nginx" not in p])
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert browser_setup.main() == 1
+    out = capsys.readouterr().out
+    assert "run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends nginx libnginx-mod-http-brotli-static\n" in out

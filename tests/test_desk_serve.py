@@ -15,7 +15,7 @@ import pytest
 from browser import chromium, chromium_available, recorded_page
 from conftest import soup
 from desk.preview import page_file, preview_overrides
-from desk.serve import pages_for_change
+from desk.serve import edits_content
 from pouls_common.paths import ROOT, python_path
 
 REPORT = "articles/urgences/regulation-de-nuit.md"
@@ -80,6 +80,23 @@ def test_preview_shows_a_scheduled_report_with_its_date(preview):
         "Brouillon — programmé\u00a0: ce reportage sera publié par la première publication après le "
         "jeudi 1er janvier 2099 à 07:30."
     )
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium_available(), reason="Chromium is not installed (make test installs it)")
+def test_the_brouillon_banner_is_styled_by_the_style_sheet(preview):
+    # No style="…" attribute (the coming Content-Security-Policy refuses them): screen.css styles it.
+    base, _ = preview
+    _, html = get(base + "/brouillons/brouillon-en-cours/")
+    assert "style=" not in html
+    with chromium() as browser, recorded_page(browser) as tab:
+        tab.page.goto(base + "/brouillons/brouillon-en-cours/")
+        banner = tab.page.locator(".draft-banner")
+        look = banner.evaluate(
+            "element => { const s = getComputedStyle(element), p = getComputedStyle(element.querySelector('p'));"
+            " return [s.backgroundColor, s.borderBottomWidth, s.fontWeight, s.textAlign, p.marginTop]; }"
+        )
+        assert look == ["rgb(255, 243, 176)", "3px", "700", "center", "0px"]
 
 
 def test_published_report_in_preview_has_no_banner(preview):
@@ -168,9 +185,10 @@ def test_a_failed_rebuild_is_shown_on_the_open_page(preview):
 
 def test_only_preview_builds_carry_the_live_reload_script(build, tmp_path):
     plain = build("desk-publish")
-    assert "EventSource" not in (plain.output / "index.html").read_text(encoding="utf-8")
+    assert soup(plain.output / "index.html").select('script[src*="livereload"]') == []
     preview = build("desk-publish", overrides=preview_overrides("pelicanconf.py", tmp_path / "p"))
-    assert "/_desk/events" in (preview.output / "index.html").read_text(encoding="utf-8")
+    [script] = soup(preview.output / "index.html").select('script[src*="livereload"]')
+    assert "/_desk/events" in (preview.output / script["src"].lstrip("/")).read_text(encoding="utf-8")
 
 
 def test_a_preview_build_limited_to_some_pages_writes_only_those(build, tmp_path):
@@ -194,12 +212,17 @@ def test_url_paths_map_to_output_files(url, path):
     assert page_file(url) == path
 
 
-def test_a_report_change_rewrites_its_page_and_a_theme_change_everything(tmp_path):
+def test_a_report_or_page_edit_gets_a_quick_pass_and_anything_else_the_full_build(tmp_path):
+    # Which pages a report's edit touches is not guessed from its file name (a `Slug:` or a
+    # dated pattern would defeat the guess): the build process reads it from its dependency
+    # graph (tests/test_build_preview.py). Here: what goes to the quick pass at all.
     content = tmp_path / "content"
-    assert pages_for_change([content / "articles" / "urgences" / "x.md"], content) == {
-        "urgences/x/index.html", "brouillons/x/index.html", "x/index.html",
-    }
-    assert pages_for_change([ROOT / "theme" / "templates" / "base.html"], content) is None
+    assert edits_content([content / "articles" / "urgences" / "x.md"], content)
+    assert edits_content([content / "pages" / "a-propos.md", content / "articles" / "y.markdown"], content)
+    assert not edits_content([ROOT / "theme" / "templates" / "base.html"], content)
+    assert not edits_content([content / "images" / "x.webp"], content)
+    assert not edits_content([content / "articles" / "x.md", content / "images" / "x.webp"], content)
+    assert not edits_content([], content)
 
 
 def test_summary_of_a_preview_build_lists_its_drafts(tmp_path):

@@ -170,7 +170,7 @@ def test_a_missing_image_is_reported_once_and_the_report_keeps_its_feed_entry(co
     (content / "images" / "visio.png").unlink()
     result = build(content)
     # article_meta reports it (file, value, fix); the feeds plugin does not say it again.
-    about_image = [w for w in result.warnings if "'images/visio.png'" in w]
+    about_image = [w for w in result.warnings + result.errors if "'images/visio.png'" in w]
     assert len(about_image) == 1, about_image
     assert "articles/hematologie/visio-hematologues-ete.md" in about_image[0]
     assert "add the file or fix the Image key" in about_image[0]

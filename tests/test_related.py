@@ -2,14 +2,18 @@
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
-from types import SimpleNamespace
+from itertools import pairwise
+from types import MappingProxyType, SimpleNamespace
 
+import numpy
 import pytest
 
 from pouls_common.reports import is_public
-from related_articles.analysis import Analyzer, fold, normalise_key
+from related_articles.analysis import Analyzer, fold, fragments, normalise_key
 from related_articles.config import RelatedArticlesSettingsError, RelatedSettings, read_settings
 from related_articles.ranking import (
+    CONTEXT_MAX,
+    CONTEXT_SHARE,
     RelatedIndex,
     Report,
     compute_related,
@@ -70,6 +74,15 @@ def test_extra_stop_words_from_the_settings_are_ignored():
     assert analyzer.stems("Reportage : la greffe") == {"greff": 1}
 
 
+def test_derived_words_that_the_stemmer_keeps_apart_share_fragments():
+    analyzer = Analyzer()
+    (epilepsy,) = analyzer.stems("épilepsie")
+    (epileptic,) = analyzer.stems("épileptique")
+    assert epilepsy != epileptic
+    assert set(fragments(epilepsy)) & set(fragments(epileptic))
+    assert fragments("peau") == ()
+
+
 def test_labels_typed_differently_share_a_key():
     assert normalise_key("Hôpital de jour") == normalise_key("hopital  de JOUR") == "hopital de jour"
     assert fold("l\u2019œil") == "l oeil"
@@ -82,15 +95,41 @@ def test_defaults_when_nothing_is_set():
     options = read_settings({})
     assert options == RelatedSettings()
     assert options.max_items == 3
-    assert options.weights["text"] > options.weights["rubrique"]
+    assert set(options.weights) == {"tags", "hospitals", "region", "rubrique", "recency"}
 
 
 def test_partial_weights_keep_the_other_defaults_and_the_user_dict_intact():
     given = {"tags": 0.7}
     options = read_settings({"RELATED_ARTICLES_WEIGHTS": given})
     assert options.weights["tags"] == 0.7
-    assert options.weights["text"] == RelatedSettings().weights["text"]
+    assert options.weights["rubrique"] == RelatedSettings().weights["rubrique"]
     assert given == {"tags": 0.7}
+
+
+def test_all_context_weights_at_zero_rank_on_the_text_alone():
+    options = read_settings({"RELATED_ARTICLES_WEIGHTS": dict.fromkeys(RelatedSettings().weights, 0)})
+    assert not any(options.weights.values())
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"RELATED_ARTICLES_RECENCY_WEIGHT": 0.1},
+         "related_articles: RELATED_ARTICLES_RECENCY_WEIGHT is no longer read; remove it and "
+         "set RELATED_ARTICLES_WEIGHTS['recency'] instead"),
+        ({"RELATED_ARTICLES_WEIGHTS": {"text": 1.0}},
+         "related_articles: RELATED_ARTICLES_WEIGHTS has 'text', which is no longer a weight "
+         "(the text always decides; only the other signals have a weight); remove it"),
+        ({"RELATED_ARTICLES_WEIGHTS": {"neighbours": 2.0}},
+         "related_articles: RELATED_ARTICLES_WEIGHTS has 'neighbours', which is no longer a "
+         "weight (the shared-neighbour stage is part of the text score; "
+         "RELATED_ARTICLES_NEIGHBOURS sets its size); remove it"),
+    ],
+)
+def test_settings_of_the_first_ranking_say_what_replaced_them(settings, message):
+    with pytest.raises(RelatedArticlesSettingsError) as error:
+        read_settings(settings)
+    assert str(error.value) == message
 
 
 @pytest.mark.parametrize(
@@ -101,10 +140,9 @@ def test_partial_weights_keep_the_other_defaults_and_the_user_dict_intact():
         ("RELATED_ARTICLES_MAX", True, "True"),
         ("RELATED_ARTICLES_WEIGHTS", "heavy", "'heavy'"),
         ("RELATED_ARTICLES_WEIGHTS", {"txt": 1.0}, "'txt'"),
-        ("RELATED_ARTICLES_WEIGHTS", {"text": -0.5}, "-0.5"),
-        ("RELATED_ARTICLES_WEIGHTS", dict.fromkeys(RelatedSettings().weights, 0), "'text': 0"),
+        ("RELATED_ARTICLES_WEIGHTS", {"tags": -0.5}, "-0.5"),
+        ("RELATED_ARTICLES_WEIGHTS", {"recency": float("inf")}, "inf"),
         ("RELATED_ARTICLES_MIN_SCORE", float("nan"), "nan"),
-        ("RELATED_ARTICLES_RECENCY_WEIGHT", 2, "2"),
         ("RELATED_ARTICLES_RECENCY_HALF_LIFE", 0, "0"),
         ("RELATED_ARTICLES_TERMS_PER_REPORT", 2.5, "2.5"),
         ("RELATED_ARTICLES_CANDIDATES_PER_TERM", 0, "0"),
@@ -152,19 +190,88 @@ def test_a_report_never_lists_itself_and_the_block_is_full():
         assert len(positions) == len(set(positions)) == 3
 
 
-def test_identical_tags_rank_above_a_partial_match():
+def test_shared_context_breaks_a_tie_between_equally_close_texts():
     reports = [
-        report("cible", tags=("myélome", "hôpital de jour")),
-        report("memes-etiquettes", tags=("myélome", "hôpital de jour"), rubrique="cancerologie"),
-        report("une-etiquette", tags=("myélome", "transfusion"), rubrique="cancerologie"),
-        report("autre", tags=("brûlure",), rubrique="brules"),
+        report("cible", text=LEUKAEMIA, tags=("leucémie",), hospitals=("CHU de Rennes",),
+               region="Bretagne"),
+        report("sans-contexte", "cancerologie", text=LEUKAEMIA, day=2),
+        report("meme-contexte", "cancerologie", text=LEUKAEMIA, tags=("leucémie",),
+               hospitals=("CHU de Rennes",), region="Bretagne", day=2),
+        report("brulure", "brules", text=BURNS, day=3),
     ]
     lists, _others, _notices = compute_related(reports)
-    assert slugs(reports, lists[0])[:2] == ["memes-etiquettes", "une-etiquette"]
+    assert slugs(reports, lists[0])[:2] == ["meme-contexte", "sans-contexte"]
+
+
+def test_context_never_lifts_a_weaker_text_above_a_stronger_one():
+    """Every signal but the text on the weaker candidate's side, at full weight."""
+    strong = LEUKAEMIA + " La greffe de moelle osseuse suit la chimiothérapie."
+    others = [BURNS, CARDIAC, MATERNITY]
+    reports = [
+        report("cible", text=strong, tags=("leucémie", "greffe"), hospitals=("CHU de Rennes",),
+               region="Bretagne", day=1),
+        report("texte-fort", "cancerologie", text=strong, day=1, month=1),
+        # A burns report: it shares « greffe » and « moelle » only, and has its own
+        # neighbours (the burns reports below).
+        report("tout-le-reste", text=BURNS + " La moelle osseuse n’est pas touchée.",
+               tags=("leucémie", "greffe"), hospitals=("CHU de Rennes",), region="Bretagne",
+               day=28, month=2),
+        # Three other subjects, three reports each: neighbourhoods mean something.
+        *[report(f"autre-{n}-{copy}", "urgences", text=text + f" Version {copy}.", day=3 + copy)
+          for n, text in enumerate(others) for copy in range(3)],
+    ]
+    options = RelatedSettings(weights=MappingProxyType(
+        {"tags": 1.0, "hospitals": 1.0, "region": 1.0, "rubrique": 1.0, "recency": 1.0}))
+    index = RelatedIndex(reports, options)
+    rows = {row["slug"]: row for row in index.explain(0)}
+    weak, strong_row = rows["tout-le-reste"], rows["texte-fort"]
+    assert strong_row["text"] > weak["text"] * (1 + CONTEXT_MAX)
+    assert weak["text"] * 1.05 < weak["score"] <= weak["text"] * (1 + CONTEXT_MAX)
+    assert strong_row["score"] > weak["score"]
+    assert slugs(reports, index.related(0))[0] == "texte-fort"
+
+
+def test_tags_without_shared_words_do_not_make_reports_close():
+    reports = [
+        report("cible", "urgences", title="", tags=("innovation", "enfants")),
+        report("memes-etiquettes", "brules", title="", tags=("innovation", "enfants"), day=2),
+        report("meme-rubrique", "urgences", title="", day=3),
+    ]
+    index = RelatedIndex(reports)
+    assert all(row["text"] == 0 for row in index.explain(0))
+    # Nothing is close: the rubrique fills first, then the rest of the site.
+    assert slugs(reports, index.related(0)) == ["meme-rubrique", "memes-etiquettes"]
+
+
+def test_non_text_signals_never_make_more_than_their_share_of_a_score():
+    rng = random.Random(9)
+    words = (LEUKAEMIA + LYMPHOMA + BURNS + CARDIAC + MATERNITY).split()
+    reports = [
+        report(f"r{i:02d}", rng.choice(["a", "b"]), day=1 + i % 28, month=1 + i % 12,
+               text=" ".join(rng.choices(words, k=30)),
+               tags=tuple(rng.sample(["x", "y", "z"], rng.randint(0, 3))),
+               hospitals=tuple(rng.sample(["CHU de Rennes", "CH de Vannes"], rng.randint(0, 2))),
+               region=rng.choice(["", "Bretagne"]))
+        for i in range(40)
+    ]
+    options = RelatedSettings(weights=MappingProxyType(
+        {"tags": 5.0, "hospitals": 5.0, "region": 5.0, "rubrique": 5.0, "recency": 5.0}))
+    index = RelatedIndex(reports, options)
+    checked = 0
+    for i in range(len(reports)):
+        rows = index.explain(i, limit=15)
+        for row in rows:
+            context = sum(row[signal] for signal in ("tags", "hospitals", "region", "rubrique", "recency"))
+            assert context <= CONTEXT_SHARE * row["score"] + 1e-9
+            assert row["score"] <= row["text"] * (1 + CONTEXT_MAX) + 1e-9
+            checked += context > 0
+        for better, worse in pairwise(rows):
+            assert better["text"] * (1 + CONTEXT_MAX) >= worse["text"] - 1e-9
+    assert checked > 100
 
 
 def test_ties_are_broken_by_date_then_slug():
-    options = RelatedSettings(recency_weight=0.0)
+    options = RelatedSettings(weights=MappingProxyType(dict.fromkeys(RelatedSettings().weights, 0)))
     same = {"text": LEUKAEMIA, "title": "Leucémie", "tags": ("leucémie",)}
     reports = [
         report("cible", day=1, **same),
@@ -233,6 +340,40 @@ def test_a_small_rubrique_is_completed_from_the_rest_of_the_site():
     assert len(lists[0]) == 3
 
 
+def test_drafts_never_change_the_lists_of_published_reports():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, day=1),
+        report("lymphome", "cancerologie", text=LYMPHOMA, day=2),
+        report("brulure", "brules", text=BURNS, day=3),
+        report("arret", "urgences", text=CARDIAC, day=4),
+        report("naissance", "femme-enfant", text=MATERNITY, day=5),
+    ]
+    drafts = [report("brouillon-leucemie", text=LEUKAEMIA + " " + LYMPHOMA, day=6),
+              report("brouillon-brulure", "brules", text=BURNS, day=7)]
+    alone, _none, _notices = compute_related(reports)
+    with_drafts, for_drafts, _notices = compute_related(reports, drafts)
+    assert alone == with_drafts
+    assert slugs(reports, for_drafts[0])[:2] in (["leucemie", "lymphome"], ["lymphome", "leucemie"])
+    assert slugs(reports, for_drafts[1])[0] == "brulure"
+
+
+def test_a_draft_is_explained_like_a_published_report():
+    reports = [
+        report("leucemie", text=LEUKAEMIA, day=1),
+        report("lymphome", "cancerologie", text=LYMPHOMA, day=2),
+        report("brulure", "brules", text=BURNS, day=3),
+    ]
+    draft = report("brouillon", text=LEUKAEMIA, tags=("leucémie",), day=6)
+    index = RelatedIndex(reports)
+    rows = index.explain(report=draft)
+    assert rows[0]["slug"] == "leucemie"
+    assert rows[0]["cosine"] == pytest.approx(1.0, abs=1e-6)
+    for row in rows:
+        assert row["text"] + sum(row[s] for s in ("tags", "hospitals", "region", "rubrique", "recency")) \
+            == pytest.approx(row["score"], abs=1e-8)
+    assert slugs(reports, index.related_for(draft))[0] == "leucemie"
+
+
 def test_max_zero_switches_the_block_off():
     reports = [report("a", text=LEUKAEMIA), report("b", text=LEUKAEMIA, day=2)]
     lists, _others, _notices = compute_related(reports, settings=RelatedSettings(max_items=0))
@@ -243,8 +384,8 @@ def test_a_common_word_lists_a_bounded_number_of_reports():
     options = RelatedSettings(candidates_per_term=7)
     reports = [report(f"r{i:03d}", text=LEUKAEMIA + f" Patient {i}.", day=1 + i % 28) for i in range(40)]
     index = RelatedIndex(reports, options)
-    assert index.postings
-    assert max(len(plist) for plist in index.postings.values()) == 7
+    assert index.postings.nnz
+    assert max(numpy.diff(index.postings.indptr)) == 7
 
 
 def test_explain_rows_add_up_to_the_ranking_score():
@@ -254,20 +395,27 @@ def test_explain_rows_add_up_to_the_ranking_score():
         report("lymphome", "cancerologie", text=LYMPHOMA, tags=("lymphome",),
                hospitals=("CHU de Rennes",), region="Bretagne", day=2),
         report("leucemie-2", text=LEUKAEMIA, tags=("leucémie",), region="Bretagne", day=5),
-        report("brulure", "brules", text=BURNS, day=3),
         report("arret", "urgences", text=CARDIAC, hospitals=("CHU de Rennes",), day=4),
+        report("naissance", "femme-enfant", text=MATERNITY, day=3),
     ]
     index = RelatedIndex(reports)
     rows = index.explain(0)
-    close = [row["slug"] for row in rows if row["score"] >= index.settings.min_score]
+    close = [row["slug"] for row in rows if row["text"] >= index.settings.min_score]
     assert close == ["leucemie-2", "lymphome"]
-    # The block is those close reports, completed from the rubrique then the site.
+    # The block is those close reports, completed from the rubrique, then with the
+    # site's newest report.
     assert slugs(reports, index.related(0)) == [*close, "arret"]
+    signals = ("words", "neighbours", "tags", "hospitals", "region", "rubrique", "recency")
     for row in rows:
-        signals = row["text"] + row["tags"] + row["hospitals"] + row["region"] + row["rubrique"]
-        assert signals * row["recency"] + row["neighbours"] == pytest.approx(row["score"], abs=1e-8)
+        assert row["words"] + row["neighbours"] == pytest.approx(row["text"], abs=1e-9)
+        assert sum(row[signal] for signal in signals) == pytest.approx(row["score"], abs=1e-8)
+        shares = row["share"]
+        assert shares["words"] + shares["neighbours"] == pytest.approx(shares["text"], abs=1e-9)
+        assert shares["text"] + sum(shares[signal] for signal in signals[2:]) == pytest.approx(1.0)
+        assert row["cosine"] > 0
     lymphome = next(row for row in rows if row["slug"] == "lymphome")
     assert lymphome["hospitals"] > 0 and lymphome["region"] > 0 and lymphome["rubrique"] == 0
+    assert lymphome["words"] > 0
 
 
 # -- pins --------------------------------------------------------------------------------

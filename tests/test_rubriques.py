@@ -48,7 +48,7 @@ def test_an_address_given_in_the_front_matter_is_kept():
 import pytest  # noqa: E402
 
 from conftest import soup  # noqa: E402
-from rubriques.rubriques import RubriquesSettingError, validate_rubriques  # noqa: E402
+from rubriques.rubriques import RubriquesSettingsError, validate_rubriques  # noqa: E402
 
 
 def test_a_report_gets_its_folders_label_and_keeps_the_folder_as_address(build):
@@ -58,17 +58,35 @@ def test_a_report_gets_its_folders_label_and_keeps_the_folder_as_address(build):
     assert (result.output / "rubrique" / "urgences" / "index.html").is_file()
 
 
-def test_a_report_outside_a_declared_rubrique_folder_is_a_warning_naming_file_and_fix(build):
-    warnings = build("rubriques-misfiled").warnings
-    assert any(
-        "articles/divers/note-egaree.md" in w and "'divers', which is not a rubrique" in w
-        and "add 'divers' to RUBRIQUES in pelicanconf.py" in w
-        for w in warnings
-    ), warnings
-    assert any(
-        "articles/a-la-racine.md is not in a rubrique folder" in w and "content/articles/<rubrique>/" in w
-        for w in warnings
-    ), warnings
+def test_a_report_outside_a_declared_rubrique_folder_is_an_error_naming_file_and_fix(build):
+    result = build("rubriques-misfiled")
+    assert sorted(e for e in result.errors if e.startswith("rubriques:")) == [
+        "rubriques: articles/a-la-racine.md is not in a rubrique folder; move it to content/articles/<rubrique>/",
+        "rubriques: articles/divers/note-egaree.md is in folder 'divers', which is not a rubrique; move it to one "
+        "of brules, cancerologie, femme-enfant, hematologie, organisation, urgences or add 'divers' to RUBRIQUES "
+        "in pelicanconf.py",
+    ]
+    assert [w for w in result.warnings if w.startswith("rubriques:")] == []
+
+
+def test_a_category_header_loses_to_the_folder_with_an_error(build, copy_site):
+    root = copy_site("rubriques-misfiled")
+    (root / "articles" / "urgences" / "classee-ailleurs.md").write_text(
+        "Title: Classée ailleurs\nDate: 2026-01-20 10:00\nCategory: Brûlés et plaies\n"
+        "Summary: Un chapô.\n\nUn corps.\n", encoding="utf-8")
+    (root / "articles" / "urgences" / "classee-ici.md").write_text(
+        "Title: Classée ici\nDate: 2026-01-21 10:00\nCategory: Urgences\n"
+        "Summary: Un chapô.\n\nUn corps.\n", encoding="utf-8")
+    result = build(root)
+    assert [e for e in result.errors if "classee-" in e] == [
+        "rubriques: articles/urgences/classee-ailleurs.md says « Category: Brûlés et plaies », but a report's "
+        "rubrique is its folder: it stays in 'urgences'; remove the Category line, or move the file to "
+        "content/articles/brules/ to file it under 'brules'",
+    ]
+    # The folder wins: the report is published in its folder's rubrique.
+    assert (result.output / "urgences" / "classee-ailleurs" / "index.html").is_file()
+    assert "Urgences" in soup(result.output / "urgences" / "classee-ailleurs" / "index.html").select_one(
+        ".breadcrumb").get_text(" ", strip=True)
 
 
 @pytest.mark.parametrize(
@@ -81,12 +99,12 @@ def test_a_report_outside_a_declared_rubrique_folder_is_a_warning_naming_file_an
     ],
 )
 def test_a_bad_rubriques_setting_is_refused_with_the_value_quoted(value, quoted):
-    with pytest.raises(RubriquesSettingError) as error:
+    with pytest.raises(RubriquesSettingsError) as error:
         validate_rubriques(value)
     assert quoted in str(error.value)
 
 
 def test_a_bad_rubriques_setting_stops_the_build_before_anything_is_written(build, tmp_path):
-    with pytest.raises(RubriquesSettingError, match="not a clean folder name"):
+    with pytest.raises(RubriquesSettingsError, match="not a clean folder name"):
         build("rubriques-misfiled", overrides={"RUBRIQUES": {"Mauvais Nom": "X"}})
     assert not list(tmp_path.rglob("*.html"))

@@ -30,7 +30,7 @@ import html
 import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -45,7 +45,10 @@ EMAIL_MAX = 254
 WEBSITE_MAX = 200
 BODY_MAX = 4000
 
-HEADER_KEYS = ("Author", "Website", "Date", "Parent")
+HEADER_KEYS = ("Author", "Website", "Date", "Parent", "Role")
+# `Role: newsroom` marks a reply written by the newsroom from the moderation desk. Readers'
+# comments are written by `approve()` from the queue, which never writes this header.
+NEWSROOM_ROLE = "newsroom"
 REQUIRED_KEYS = ("Author", "Date")
 LINK_REL = "nofollow ugc noopener"
 
@@ -70,7 +73,18 @@ _INVISIBLE_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e"))
 
 
 class CommentFormatError(ValueError):
-    """A comment file that cannot be read: the message says which header and how to fix it."""
+    """A comment file that cannot be read: the message says which header and how to fix it.
+
+    `code` names the rule the file breaks (comments/rules.py holds the rule: its French
+    sentence for `make check`, its severity), `line` is the line of the file at fault and
+    `values` what the sentence quotes.
+    """
+
+    def __init__(self, message, code, line=1, **values):
+        super().__init__(message)
+        self.code = code
+        self.line = line
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,9 @@ class Comment:
     article_slug: str = ""
     source_path: str = ""
     in_reply_to: str | None = None
+    newsroom: bool = False
+    # The line of `Parent:` in the file, for the messages about a parent (comments/rules.py).
+    parent_line: int | None = field(default=None, compare=False, repr=False)
 
 
 # --- cleaning -----------------------------------------------------------------
@@ -238,12 +255,13 @@ def validate_website(value):
     return website, None
 
 
-def validate_submission(raw):
+def validate_submission(raw, reserved_names=()):
     """Clean a reader's submission and check it.
 
     `raw` maps field names (name, email, website, body, parent) to strings. Returns
     `(fields, errors)`: the cleaned fields, always (so a form can be shown again with
-    the reader's text kept), and French messages keyed by field name.
+    the reader's text kept), and French messages keyed by field name. A name that is
+    one of `reserved_names` (see `reserved_name()`) is refused.
     """
     errors = {}
     raw_name = raw.get("name") or ""
@@ -253,6 +271,17 @@ def validate_submission(raw):
         errors["name"] = "Indiquez un nom ou un pseudonyme."
     elif len(name) > NAME_MAX:
         errors["name"] = f"Le nom est trop long ({NAME_MAX} caractères au plus)."
+
+    if not errors.get("name") and any(char in raw_name for char in LINE_BREAKS):
+        # A line break in a name is an attempt to forge a header (file or e-mail): refused, never folded.
+        errors["name"] = "Le nom ne peut pas contenir de retour à la ligne."
+    elif not errors.get("name") and reserved_names:
+        taken = reserved_name(name, reserved_names)
+        if taken:
+            errors["name"] = (
+                f"Le nom «\u00a0{name}\u00a0» est réservé à la rédaction de Pouls. "
+                "Choisissez un autre nom ou pseudonyme."
+            )
 
     email = clean_line(raw_email)
     if any(char in raw_email for char in LINE_BREAKS):
@@ -286,9 +315,10 @@ def validate_submission(raw):
     return fields, errors
 
 
-def hold_reasons(body, website, hold_words, max_links):
-    """Why a valid comment deserves the moderator's attention (many links, held words)."""
-    reasons = []
+def hold_reasons(body, website, hold_words, max_links, name="", reserved_names=()):
+    """Why a valid comment deserves the moderator's attention: many links, held words, a name
+    that imitates the newsroom's with letters of another script, a name mixing scripts."""
+    reasons = list(lookalike_reasons(name, reserved_names)) if name else []
     links = count_links(body) + (1 if website else 0)
     if links > max_links:
         reasons.append(f"liens:{links}")
@@ -297,6 +327,107 @@ def hold_reasons(body, website, hold_words, max_links):
         if re.search(r"(?<!\w)" + re.escape(word.casefold()) + r"(?!\w)", folded):
             reasons.append(f"mot:{word}")
     return reasons
+
+
+FLAG_SEPARATOR = "; "
+
+
+def join_flags(reasons):
+    """The hold reasons as stored in the queue (a hold word may contain spaces, never « ; »)."""
+    return FLAG_SEPARATOR.join(reasons)
+
+
+def split_flags(flags):
+    return [flag for flag in (flags or "").split(FLAG_SEPARATOR) if flag]
+
+
+def describe_flag(flag):
+    """A stored hold reason, in French for the moderator."""
+    kind, _, value = flag.partition(":")
+    if kind == "liens":
+        return f"{value}\u00a0liens"
+    if kind == "mot":
+        return f"mot surveillé «\u00a0{value}\u00a0»"
+    if kind == "nom-sosie":
+        return f"nom qui imite «\u00a0{value}\u00a0» avec des lettres d’une autre écriture"
+    if kind == "nom-mixte":
+        return f"nom qui mêle plusieurs écritures ({value})"
+    return flag
+
+
+# --- who is speaking: reserved names and lookalikes -----------------------------
+
+_SCRIPT_NAMES = {"LATIN": "latin", "CYRILLIC": "cyrillique", "GREEK": "grec", "ARMENIAN": "arménien",
+                 "HEBREW": "hébreu", "ARABIC": "arabe", "CHEROKEE": "cherokee"}
+
+
+def fold_name(name):
+    """A name reduced to what a reader sees: NFKC, no invisible or bidi character, case-folded,
+    accents removed, punctuation and spaces as single spaces. « RÉDACTION », « Ré\u200bdaction »
+    and « Re\u0301daction » (NFD) all fold to « redaction »."""
+    text = unicodedata.normalize("NFKC", name or "")
+    text = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf") and char not in INVISIBLE)
+    text = unicodedata.normalize("NFD", text.casefold())
+    text = "".join(char for char in text if unicodedata.category(char) != "Mn")
+    text = "".join(char if char.isalnum() else " " for char in unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
+
+
+def _contains_words(folded, reserved_folded):
+    words, wanted = folded.split(), reserved_folded.split()
+    if not wanted:
+        return False
+    return any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
+
+
+def reserved_name(name, reserved_names):
+    """The reserved name that `name` is, or contains as whole words, once folded; else None."""
+    folded = fold_name(name)
+    for reserved in reserved_names:
+        if _contains_words(folded, fold_name(reserved)):
+            return reserved
+    return None
+
+
+def _latin_lookalike(char):
+    """The Latin letter `char` imitates, from Unicode's confusables data, or the char itself."""
+    # Imported here: loading the data costs ~0.1 s, which builds and most commands never need.
+    from confusable_homoglyphs import categories, confusables
+
+    if categories.alias(char) == "LATIN":
+        return char
+    for glyph in confusables.confusables_data.get(char, ()):
+        if len(glyph["c"]) == 1 and categories.alias(glyph["c"]) == "LATIN":
+            return glyph["c"]
+    return char
+
+
+def lookalike_reasons(name, reserved_names):
+    """Hold reasons for a name: it imitates a reserved name with letters of another script
+    (Cyrillic « о » in « Rédaction »), or it mixes scripts. Unicode's confusables data comes
+    from the confusable_homoglyphs package, never from a hand-made table."""
+    from confusable_homoglyphs import categories, confusables
+
+    cleaned = clean_line(name)
+    if not cleaned:
+        return []
+    reasons = []
+    skeleton = "".join(_latin_lookalike(char) for char in unicodedata.normalize("NFKC", cleaned))
+    if not reserved_name(cleaned, reserved_names):
+        imitated = reserved_name(skeleton, reserved_names)
+        if imitated:
+            reasons.append(f"nom-sosie:{imitated}")
+    letters = "".join(char for char in cleaned if char.isalpha())
+    if confusables.is_mixed_script(letters):
+        scripts = sorted(categories.unique_aliases(letters) - {"COMMON"})
+        reasons.append("nom-mixte:" + ", ".join(_SCRIPT_NAMES.get(s, s.lower()) for s in scripts))
+    return reasons
+
+
+def name_key(name):
+    """How a display name is matched (sender gap, erase by name): the name as shown, after
+    NFC and the removal of invisible characters, case-folded, runs of spaces as one."""
+    return " ".join(clean_line(name).casefold().split())
 
 
 # --- the comment file ---------------------------------------------------------
@@ -309,7 +440,7 @@ def _header_value(key, value):
     return text
 
 
-def serialise_comment(author, date, body, website=None, parent_id=None):
+def serialise_comment(author, date, body, website=None, parent_id=None, newsroom=False):
     """The text of a comment file. Header values are checked, never escaped into validity."""
     if date.tzinfo is None:
         raise ValueError("comment date must be timezone-aware")
@@ -327,7 +458,38 @@ def serialise_comment(author, date, body, website=None, parent_id=None):
         if not ID_RE.fullmatch(parent_id):
             raise ValueError(f"comment parent {parent_id!r} is not a comment id")
         lines.append(f"Parent: {parent_id}")
+    if newsroom:
+        lines.append(f"Role: {NEWSROOM_ROLE}")
     return "\n".join(lines) + "\n\n" + clean_body(body) + "\n"
+
+
+def suggest_id(name):
+    """A comment id close to a file name that is not one: « Majuscule » → « majuscule »."""
+    folded = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9_-]+", "-", folded).strip("-_")[:64] or "commentaire"
+
+
+def read_comment_file(path, article_slug=""):
+    """Read one comment file, `<article-slug>/<id>.md`. Raises CommentFormatError naming the line and the fix."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CommentFormatError(f"cannot be read ({reason}); check it is a file you may read",
+                                 "comment-unreadable", reason=reason, errno=error.errno) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CommentFormatError(
+            "is not UTF-8 text; save it as UTF-8", "comment-not-utf8",
+            line=data.count(b"\n", 0, error.start) + 1, byte=f"0x{data[error.start]:02X}",
+        ) from None
+    return parse_comment(text, path.stem, article_slug=article_slug, source_path=str(path))
+
+
+def _is_header(line):
+    key, colon, _value = line.partition(":")
+    return bool(colon) and key.strip() in HEADER_KEYS
 
 
 def parse_comment(text, comment_id, article_slug="", source_path=""):
@@ -335,50 +497,76 @@ def parse_comment(text, comment_id, article_slug="", source_path=""):
     if not ID_RE.fullmatch(comment_id):
         raise CommentFormatError(
             f"file name {comment_id!r} is not a comment id; rename it with lowercase letters, "
-            "digits, '-' or '_' only"
+            "digits, '-' or '_' only",
+            "comment-bad-id", name=comment_id, suggestion=suggest_id(comment_id),
         )
     header_text, separator, body = text.replace("\r\n", "\n").partition("\n\n")
+    header_lines = header_text.split("\n")
     if not separator:
-        raise CommentFormatError("no blank line after the header; put one blank line between the header and the body")
+        # Where the blank line is missing: the first line that is not a header, else the last line.
+        written = header_text.rstrip("\n").split("\n")
+        raise CommentFormatError(
+            "no blank line after the header; put one blank line between the header and the body",
+            "comment-no-blank-line",
+            line=next((n for n, line in enumerate(written, start=1) if not _is_header(line)), len(written)),
+        )
     header = {}
-    for number, line in enumerate(header_text.split("\n"), start=1):
-        key, colon, value = line.partition(":")
+    lines = {}
+    for number, line in enumerate(header_lines, start=1):
+        key, _colon, value = line.partition(":")
         key = key.strip()
-        if not colon or key not in HEADER_KEYS:
+        if not _is_header(line):
             raise CommentFormatError(
-                f"line {number}: {line!r} is not a header; use one of {', '.join(HEADER_KEYS)} as 'Key: value'"
+                f"line {number}: {line!r} is not a header; use one of {', '.join(HEADER_KEYS)} as 'Key: value'",
+                "comment-bad-header", line=number, text=line,
             )
         if key in header:
-            raise CommentFormatError(f"line {number}: header {key} appears twice; keep one")
+            raise CommentFormatError(f"line {number}: header {key} appears twice; keep one",
+                                     "comment-duplicate-header", line=number, key=key, first=lines[key])
         header[key] = value.strip()
+        lines[key] = number
     for key in REQUIRED_KEYS:
         if not header.get(key):
-            raise CommentFormatError(f"header {key} is missing; add a line '{key}: …' before the blank line")
+            raise CommentFormatError(f"header {key} is missing; add a line '{key}: …' before the blank line",
+                                     "comment-missing-header", line=lines.get(key, 1), key=key)
 
     author = clean_line(header["Author"])
     if not author or len(author) > NAME_MAX:
-        raise CommentFormatError(f"header Author {header['Author']!r} must hold 1 to {NAME_MAX} characters")
+        raise CommentFormatError(f"header Author {header['Author']!r} must hold 1 to {NAME_MAX} characters",
+                                 "comment-bad-author", line=lines["Author"], value=header["Author"],
+                                 length=len(author), max=NAME_MAX)
     try:
         date = datetime.fromisoformat(header["Date"])
     except ValueError:
         raise CommentFormatError(
-            f"header Date {header['Date']!r} is not a date; write it like 2026-10-17T08:12:00+02:00"
+            f"header Date {header['Date']!r} is not a date; write it like 2026-10-17T08:12:00+02:00",
+            "comment-bad-date", line=lines["Date"], value=header["Date"],
         ) from None
     if date.tzinfo is None:
-        raise CommentFormatError(f"header Date {header['Date']!r} has no UTC offset; add one, like +02:00")
+        raise CommentFormatError(f"header Date {header['Date']!r} has no UTC offset; add one, like +02:00",
+                                 "comment-naive-date", line=lines["Date"], value=header["Date"],
+                                 example=date.replace(tzinfo=PARIS).isoformat(timespec="seconds"))
     website = None
     if header.get("Website"):
         website, error = validate_website(header["Website"])
         if error:
-            raise CommentFormatError(f"header Website {header['Website']!r} is not an http(s) URL; fix or remove it")
+            raise CommentFormatError(f"header Website {header['Website']!r} is not an http(s) URL; fix or remove it",
+                                     "comment-bad-website", line=lines["Website"], value=header["Website"])
     parent_id = header.get("Parent") or None
     if parent_id and not ID_RE.fullmatch(parent_id):
-        raise CommentFormatError(f"header Parent {parent_id!r} is not a comment id")
+        raise CommentFormatError(f"header Parent {parent_id!r} is not a comment id",
+                                 "comment-bad-parent", line=lines["Parent"], value=parent_id)
     if parent_id == comment_id:
-        raise CommentFormatError("header Parent names the comment itself; remove it or name another comment")
+        raise CommentFormatError("header Parent names the comment itself; remove it or name another comment",
+                                 "comment-self-parent", line=lines["Parent"], value=parent_id)
+    role = header.get("Role")
+    if role is not None and role != NEWSROOM_ROLE:
+        raise CommentFormatError(f"header Role {role!r} is unknown; the only role is {NEWSROOM_ROLE!r} (a newsroom reply)",
+                                 "comment-bad-role", line=lines["Role"], value=role)
     cleaned = clean_body(body)
     if not cleaned:
-        raise CommentFormatError("the body is empty; write the comment after the blank line")
+        raise CommentFormatError("the body is empty; write the comment after the blank line",
+                                 "comment-empty-body", line=len(header_lines) + 2)
     return Comment(
         id=comment_id,
         author=author,
@@ -389,4 +577,6 @@ def parse_comment(text, comment_id, article_slug="", source_path=""):
         body=cleaned,
         article_slug=article_slug,
         source_path=source_path,
+        newsroom=role == NEWSROOM_ROLE,
+        parent_line=lines.get("Parent") if parent_id else None,
     )

@@ -8,6 +8,9 @@ waitress on POULS_COMMENTS_HOST:POULS_COMMENTS_PORT (default 127.0.0.1:8001).
                                                        from the form above
     GET  /commentaires/merci?article=<slug>            the thank-you page (after 303)
     GET  /commentaires/sante                           « ok » for health checks
+    GET/POST /commentaires/desabonnement?adresse=<key> stop reply e-mails (signed link, RFC 8058 one-click)
+    GET/POST /commentaires/effacement?adresse=<key>    erase one's address and pending comments
+    /commentaires/moderation/…                         the moderation desk (moderation_desk.py)
 
 A submission without a time token (the plain form under a static report page) is
 checked and, when valid, shown back as a preview with a signed time token; the reader
@@ -17,7 +20,12 @@ again with the reader's text kept. Nothing a reader sends is used to build a pat
 the report slug is looked up in the list of published reports the build wrote
 (`donnees/commentaires.json`).
 
-Every setting comes from the environment; see `ServiceConfig` and the plugin README.
+The comments settings (where approved comments live, where the build's index is, the
+reserved names) come from the Pelican settings file the plugin reads (`settings.py`); the
+rest comes from the environment: see `ServiceConfig` and the plugin README.
+
+Two background threads run beside the requests: the publisher (approved means online,
+`publisher.py`) and the mailer (reply notifications, `mailer.py`).
 """
 
 import base64
@@ -35,11 +43,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
+from french_dates.french_dates import date_long, datetime_iso
 from pouls_common.paths import ROOT
+from theme_assets.theme_assets import static_url_from_manifest
 
-from . import store
-from .model import body_fingerprint, hold_reasons, render_body, truncate_ip, validate_submission
+from . import mailer, publisher, store
+from .model import body_fingerprint, hold_reasons, join_flags, render_body, truncate_ip, validate_submission
+from .settings import CommentsSettingsError, env_number, from_settings_file, with_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +66,20 @@ DEFAULT_HOLD_WORDS = (
 )
 
 
-class ConfigError(ValueError):
-    """A bad environment variable: the message names it, quotes the value and says the fix."""
-
-
 @dataclass(frozen=True)
 class ServiceConfig:
     db_path: Path
     secret: bytes
-    secret_is_ephemeral: bool
+    secret_from_database: bool
     site_index: Path
     site_url: str
     allowed_origins: tuple
+    site: object = None  # the CommentsSettings the plugin reads (settings.py)
+    comments_folder: Path = ROOT / "content" / "comments"
+    public_url: str = "http://127.0.0.1:8001/commentaires"
+    publish_command: tuple | None = None
+    mail: mailer.MailConfig = mailer.MailConfig()  # noqa: RUF009  (frozen)
+    site_name: str = "Pouls"
     base_path: str = "/commentaires"
     host: str = "127.0.0.1"
     port: int = 8001
@@ -78,26 +93,29 @@ class ServiceConfig:
     retention_days: int = 30
     max_request_bytes: int = 100_000
 
+    def resolved_site_url(self, index_data=None):
+        """The site's address for links: POULS_COMMENTS_SITE_URL, else the build's SITEURL (from the
+        index, read here unless `index_data` is given), else the settings' SITEURL."""
+        if self.site_url:
+            return self.site_url
+        if index_data is None:
+            try:
+                index_data = json.loads(Path(self.site_index).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                index_data = {}
+        return ((index_data.get("siteurl") or "").rstrip("/") or (self.site.siteurl if self.site else "")
+                or "http://127.0.0.1:8000")
+
     @classmethod
     def from_env(cls, environ=None):
         env = os.environ if environ is None else environ
 
         def number(name, default, kind=float, minimum=0):
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{name}={raw!r} is not a number; set it like {name}={default}") from None
-            if value < minimum:
-                raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
-            return value
+            return env_number(env, name, default, kind, minimum)
 
         secret = env.get("POULS_COMMENTS_SECRET", "")
-        ephemeral = not secret
         if secret and len(secret) < 16:
-            raise ConfigError(
+            raise CommentsSettingsError(
                 "POULS_COMMENTS_SECRET is shorter than 16 characters; generate one with "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
@@ -112,23 +130,51 @@ class ServiceConfig:
         for origin in origins:
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-                raise ConfigError(
+                raise CommentsSettingsError(
                     f"POULS_COMMENTS_ALLOWED_ORIGINS has {origin!r}, which is not an origin; "
                     "write scheme://host[:port] without a path, comma-separated"
                 )
         base_path = "/" + env.get("POULS_COMMENTS_BASE_PATH", "/commentaires").strip("/")
         site_url = env.get("POULS_COMMENTS_SITE_URL", "").rstrip("/")
         if site_url and urlsplit(site_url).scheme not in ("http", "https"):
-            raise ConfigError(f"POULS_COMMENTS_SITE_URL={site_url!r} must start with https:// or http://")
-        index = Path(env.get("POULS_COMMENTS_SITE_INDEX") or "output/donnees/commentaires.json")
+            raise CommentsSettingsError(f"POULS_COMMENTS_SITE_URL={site_url!r} must start with https:// or http://")
+        site = from_settings_file(environ=env)
+        index = env.get("POULS_COMMENTS_SITE_INDEX")
+        content = env.get("POULS_COMMENTS_CONTENT")
+        site = with_overrides(
+            site,
+            content_root=(Path(content) if Path(content).is_absolute() else ROOT / content) if content else None,
+            index_file=(Path(index) if Path(index).is_absolute() else ROOT / index) if index else None,
+        )
+        public_url = (env.get("POULS_COMMENTS_PUBLIC_URL") or site.endpoint).rstrip("/")
+        if urlsplit(public_url).scheme not in ("http", "https") or not urlsplit(public_url).netloc:
+            raise CommentsSettingsError(
+                f"POULS_COMMENTS_PUBLIC_URL={public_url!r} must be the service's public address, like https://pouls.example.fr/commentaires"
+            )
         words = env.get("POULS_COMMENTS_HOLD_WORDS")
+        db_path = store.database_path(env)
+        stored_secret = not secret
+        if stored_secret:
+            # Without POULS_COMMENTS_SECRET, one random secret is kept in the database, so the
+            # service, the desk and the publisher (another process) sign and check alike.
+            with store.opened(db_path) as conn, store.transaction(conn):
+                secret = store.meta_get(conn, "secret")
+                if secret is None:
+                    secret = secrets.token_urlsafe(32)
+                    store.meta_set(conn, "secret", secret)
         return cls(
-            db_path=store.database_path(env),
-            secret=(secret or secrets.token_urlsafe(32)).encode("utf-8"),
-            secret_is_ephemeral=ephemeral,
-            site_index=index if index.is_absolute() else ROOT / index,
+            db_path=db_path,
+            secret=secret.encode("utf-8"),
+            secret_from_database=stored_secret,
+            site_index=site.index_file,
             site_url=site_url,
             allowed_origins=origins,
+            site=site,
+            comments_folder=site.comments_folder,
+            public_url=public_url,
+            publish_command=tuple(publisher.command_from(env) or ()) or None,
+            mail=mailer.MailConfig.from_env(env),
+            site_name=site.site_name,
             base_path=base_path,
             host=env.get("POULS_COMMENTS_HOST", "127.0.0.1"),
             port=number("POULS_COMMENTS_PORT", 8001, int, 0),
@@ -223,7 +269,16 @@ STATUS = {
     200: "200 OK", 303: "303 See Other", 400: "400 Bad Request", 403: "403 Forbidden",
     404: "404 Not Found", 405: "405 Method Not Allowed", 409: "409 Conflict", 413: "413 Content Too Large",
     415: "415 Unsupported Media Type", 422: "422 Unprocessable Content", 429: "429 Too Many Requests",
+    431: "431 Request Header Fields Too Large", 500: "500 Internal Server Error", 501: "501 Not Implemented",
     503: "503 Service Unavailable",
+}
+
+# What waitress itself refuses before the application sees the request, in French.
+SERVER_REFUSALS = {
+    413: ("Envoi trop volumineux", "Votre envoi est bien trop long pour un commentaire (4 000 caractères au plus). Revenez à l’article pour le raccourcir."),
+    431: ("Requête trop volumineuse", "Votre navigateur a envoyé une demande trop volumineuse. Revenez à l’article et réessayez."),
+    400: ("Envoi illisible", "Votre envoi n’a pas pu être lu. Réessayez depuis l’article."),
+    501: ("Envoi illisible", "Votre envoi n’a pas pu être lu. Réessayez depuis l’article."),
 }
 
 
@@ -239,6 +294,8 @@ class CommentService:
     """The WSGI application. One instance per process; all state is on the instance."""
 
     def __init__(self, config, clock=time.time):
+        from .moderation_desk import Desk
+
         self.config = config
         self.clock = clock
         self.index = SiteIndex(config.site_index)
@@ -248,8 +305,14 @@ class CommentService:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # The theme's comment macro renders the desk's queue: the filters it needs.
+        self.templates.filters["date_long"] = date_long
+        self.templates.filters["datetime_iso"] = datetime_iso
         self._purge_lock = threading.Lock()
         self._last_purge = 0.0
+        self.desk = Desk(self)
+        self._stop = threading.Event()
+        self._workers = []
 
     # WSGI entry point
     def __call__(self, environ, start_response):
@@ -258,12 +321,23 @@ class CommentService:
         except Exception:
             logger.exception("comments.service: unexpected error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             response = self.page(503, "message.html", title="Service indisponible",
-                                 message="Le service des commentaires rencontre un problème. Réessayez dans quelques minutes ; votre texte n’a pas été enregistré.")
-        headers = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"), ("Content-Security-Policy", self.csp()), ("Content-Length", str(len(response.body))), *response.headers]
+                                 message="Le service des commentaires rencontre un problème. Réessayez dans quelques minutes ; votre texte n’a pas été enregistré.")
+        start_response(STATUS[response.status], self.headers_for(response))
+        return [response.body]
+
+    def headers_for(self, response):
+        headers = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                   ("Content-Security-Policy", self.csp()), ("Content-Length", str(len(response.body))), *response.headers]
         if not any(name == "Content-Type" for name, _ in headers):
             headers.append(("Content-Type", "text/html; charset=utf-8"))
-        start_response(STATUS[response.status], headers)
-        return [response.body]
+        return headers
+
+    def server_refusal(self, code):
+        """(status line, headers, body) for a request waitress refused itself, in French."""
+        title, message = SERVER_REFUSALS.get(code, ("Service indisponible", "Le service des commentaires rencontre un problème. Réessayez dans quelques minutes."))
+        response = self.page(code if code in STATUS else 500, "message.html", title=title, message=message)
+        response.headers.append(("Connection", "close"))
+        return STATUS[response.status], self.headers_for(response), response.body
 
     def csp(self):
         site = self.site_url()
@@ -274,13 +348,20 @@ class CommentService:
         ).replace("  ", " ")
 
     def site_url(self):
+        return self.config.resolved_site_url(self.index.current() or {})
+
+    def reserved_names(self):
+        """The newsroom's names: the setting's list and the site's authors (from the build's index)."""
         data = self.index.current() or {}
-        return self.config.site_url or (data.get("siteurl") or "").rstrip("/") or "http://127.0.0.1:8000"
+        configured = tuple(self.config.site.reserved_names) if self.config.site else ()
+        return configured + tuple(data.get("reserved_names") or ())
 
     def route(self, environ):
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         base = self.config.base_path
+        if path == base + "/moderation" or path.startswith(base + "/moderation/"):
+            return self.desk.route(environ, path[len(base + "/moderation"):], method)
         if path in (base, base + "/"):
             if method == "POST":
                 return self.submit(environ)
@@ -291,6 +372,8 @@ class CommentService:
             if method not in ("GET", "HEAD"):
                 return self.not_allowed("GET")
             return self.thanks(environ)
+        if path in (base + "/desabonnement", base + "/effacement"):
+            return self.address_link(environ, method, path.rsplit("/", 1)[1])
         if path == base + "/sante":
             with store.opened(self.config.db_path) as conn:
                 store.count(conn)
@@ -307,6 +390,8 @@ class CommentService:
     def page(self, status, template, **values):
         values.setdefault("site_url", self.site_url())
         values.setdefault("action", self.config.base_path)
+        # Theme files have fingerprinted names: the manifest of the build beside the index says which.
+        values.setdefault("static_url", static_url_from_manifest(self.config.site_index, values["site_url"]))
         body = self.templates.get_template(template).render(**values)
         return Response(status, body.encode("utf-8"))
 
@@ -358,16 +443,16 @@ class CommentService:
         # Without Origin nor Referer the request is not from a browser page: no CSRF to stop.
         return True
 
-    def read_form(self, environ):
+    def read_form(self, environ, fields=FIELDS, limit=None):
         """Return (fields, error Response or None)."""
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
-        limit = self.config.max_request_bytes
+        limit = limit or self.config.max_request_bytes
         if length > limit:
             return None, self.page(413, "message.html", title="Commentaire trop long",
-                                   message="Votre envoi est bien trop long pour un commentaire (4 000 caractères au plus). Revenez à l’article pour le raccourcir.")
+                                   message="Votre envoi est bien trop long pour un commentaire (4 000 caractères au plus). Revenez à l’article pour le raccourcir.")
         if length < 0:
             return None, self.page(400, "message.html", title="Envoi illisible", message="Votre envoi n’a pas pu être lu. Réessayez depuis l’article.")
         raw = environ["wsgi.input"].read(length) if length else b""
@@ -376,11 +461,13 @@ class CommentService:
             return None, self.page(415, "message.html", title="Envoi illisible",
                                    message="Votre envoi n’a pas pu être lu. Utilisez le formulaire sous l’article.")
         try:
-            query = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=len(FIELDS) * 2)
+            query = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=len(fields or ()) * 2 + 1000)
         except ValueError:
             return None, self.page(400, "message.html", title="Envoi illisible",
                                    message="Votre envoi n’a pas pu être lu. Utilisez le formulaire sous l’article.")
-        return {name: (query.get(name) or [""])[0] for name in FIELDS}, None
+        if fields is None:
+            return query, None
+        return {name: (query.get(name) or [""])[0] for name in fields}, None
 
     def submit(self, environ):
         if not self.origin_allowed(environ):
@@ -402,14 +489,15 @@ class CommentService:
             logger.info("comments.service: honeypot filled for %s; dropped", slug)
             return self.see_other(slug)
 
-        fields, errors = validate_submission(raw)
+        reserved = self.reserved_names()
+        fields, errors = validate_submission(raw, reserved)
         values = {key: fields[key] or "" for key in ("name", "email", "website", "body", "parent")}
         if fields["parent"] and fields["parent"] not in entry.get("comments", []):
             errors["parent"] = "Le commentaire auquel vous répondez n’existe pas ou n’est pas encore publié."
             values["parent"] = ""
         if errors:
             return self.form(422, slug, entry, values, errors=errors,
-                             message="Le commentaire n’a pas été envoyé : corrigez les champs signalés.")
+                             message="Le commentaire n’a pas été envoyé : corrigez les champs signalés.")
 
         verdict = check_token(self.config.secret, raw["token"], slug, now, self.config.min_seconds, self.config.max_token_age)
         preview = render_body(fields["body"])
@@ -421,7 +509,7 @@ class CommentService:
                              message="Vous avez envoyé le formulaire très vite. Relisez votre commentaire, puis envoyez-le à nouveau.")
         if verdict in ("expired", "invalid"):
             return self.form(422, slug, entry, values, preview=preview,
-                             message="Le formulaire a expiré. Votre texte est conservé : relisez-le, puis envoyez-le à nouveau.")
+                             message="Le formulaire a expiré. Votre texte est conservé : relisez-le, puis envoyez-le à nouveau.")
 
         pending = store.Pending(
             id=secrets.token_hex(6),
@@ -433,7 +521,8 @@ class CommentService:
             body=fields["body"],
             body_hash=body_fingerprint(slug, fields["body"]),
             ip_prefix=truncate_ip(environ.get("REMOTE_ADDR", "")),
-            flags=" ".join(hold_reasons(fields["body"], fields["website"], self.config.hold_words, self.config.max_links)),
+            flags=join_flags(hold_reasons(fields["body"], fields["website"], self.config.hold_words,
+                                          self.config.max_links, fields["name"], reserved)),
             status="pending",
             created_ts=now,
         )
@@ -445,16 +534,40 @@ class CommentService:
             return self.see_other(slug)
         if outcome == "duplicate":
             return self.form(409, slug, entry, values, preview=preview,
-                             message="Ce commentaire a déjà été envoyé ; il attend la relecture de la rédaction.")
+                             message="Ce commentaire a déjà été envoyé ; il attend la relecture de la rédaction.")
         if outcome == "too_soon":
             return self.form(429, slug, entry, values, preview=preview,
                              message="Vous venez d’envoyer un commentaire. Patientez une minute avant d’envoyer le suivant.")
         return self.form(429, slug, entry, values, preview=preview,
-                         message="Trop de commentaires ont été envoyés depuis votre réseau. Réessayez dans quelques minutes ; votre texte est conservé ci-dessous.")
+                         message="Trop de commentaires ont été envoyés depuis votre réseau. Réessayez dans quelques minutes ; votre texte est conservé ci-dessous.")
 
     def see_other(self, slug):
         location = f"{self.config.base_path}/merci?article={quote(slug, safe='')}"
         return Response(303, b"", [("Location", location)])
+
+    # --- the reader's links in a notification e-mail -------------------------------
+
+    def address_link(self, environ, method, kind):
+        """`desabonnement` (stop reply e-mails) and `effacement` (erase the address and pending
+        comments). The key in the link is an HMAC of the address: knowing it is the proof.
+        GET only shows a page with a button (mail scanners open links); POST acts. A POST
+        with the body `List-Unsubscribe=One-Click` is RFC 8058's one-click unsubscription."""
+        key = (query_fields(environ).get("adresse") or [""])[0]
+        if not (0 < len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
+            return self.page(404, "message.html", title="Lien inconnu",
+                             message="Ce lien n’est pas valable : vérifiez qu’il a été copié en entier depuis le courriel.")
+        if method not in ("GET", "HEAD", "POST"):
+            return self.not_allowed("GET, POST")
+        with store.opened(self.config.db_path) as conn:
+            held = bool(mailer.rows_for_key(conn, self.config.secret, key))
+            if method == "POST" and held:
+                if kind == "desabonnement":
+                    mailer.unsubscribe(conn, key, self.clock())
+                else:
+                    mailer.erase_address(conn, self.config.secret, key, self.clock())
+        return self.page(200, "address.html", kind=kind, key=key, held=held, done=method == "POST")
+
+    # --- background work --------------------------------------------------------
 
     def purge_if_due(self, now):
         """Erase rows older than the retention period, at most once an hour."""
@@ -467,11 +580,69 @@ class CommentService:
         if removed:
             logger.info("comments.service: purged %s comments older than %s days", removed, self.config.retention_days)
 
+    def start_workers(self, interval=1.0):
+        """Start the publisher and the mailer threads (daemons; `stop_workers()` ends them)."""
+        def loop(step):
+            while not self._stop.wait(interval):
+                try:
+                    step()
+                except Exception:
+                    logger.exception("comments.service: background %s failed; it carries on", step.__name__)
+
+        def publish_step():
+            if self.config.publish_command:
+                publisher.run_if_due(self.config.db_path, self.config.publish_command, self.config.site_index,
+                                     clock=self.clock)
+
+        def mail_step():
+            mailer.send_due(self.config, self.clock())
+            mailer.alert_moderators(self.config, self.clock())
+
+        for step in (publish_step, mail_step):
+            thread = threading.Thread(target=loop, args=(step,), name=f"comments-{step.__name__}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+
+    def stop_workers(self):
+        self._stop.set()
+        for thread in self._workers:
+            thread.join(timeout=60)
+
+
+class FrenchErrorTask(ErrorTask):
+    """waitress's own refusals (a body over its cap: 413, malformed requests: 400…) answered with
+    the service's French page instead of waitress's English text, whatever the request's size."""
+
+    pouls_service = None  # set on the subclass create_server() makes (waitress tasks have a service() method)
+
+    def execute(self):
+        status, headers, body = self.pouls_service.server_refusal(getattr(self.request.error, "code", 500))
+        self.status = status
+        self.response_headers.extend(headers)
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+def create_server(app, host, port, threads=4, **options):
+    """A waitress server for the app whose own refusals are French (`FrenchErrorTask`)."""
+    import waitress
+
+    # waitress refuses bodies over this size itself (413, now French): far above any comment.
+    options.setdefault("max_request_body_size", max(4 * 1024 * 1024, app.config.max_request_bytes))
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="pouls-comments", **options)
+    # waitress wraps the application in its own middleware: the task is told which service speaks.
+    task = type("ServiceErrorTask", (FrenchErrorTask,), {"pouls_service": app})
+    server.channel_class = type("ServiceChannel", (HTTPChannel,), {"error_task_class": task})
+    return server
+
 
 def make_app(environ=None):
     """The WSGI application configured from the environment, for any WSGI server
-    (`gunicorn 'comments.service:make_app()'`)."""
-    return CommentService(ServiceConfig.from_env(environ))
+    (`gunicorn 'comments.service:make_app()'`), with its publisher and mailer threads."""
+    app = CommentService(ServiceConfig.from_env(environ))
+    app.start_workers()
+    return app
 
 
 def main(environ=None):
@@ -480,7 +651,7 @@ def main(environ=None):
         config = ServiceConfig.from_env(environ)
         with store.opened(config.db_path):
             pass
-    except ConfigError as error:
+    except CommentsSettingsError as error:
         print(f"comments.service: {error}", file=sys.stderr)
         return 2
     except (OSError, store.sqlite3.Error) as error:
@@ -490,25 +661,34 @@ def main(environ=None):
             file=sys.stderr,
         )
         return 2
-    if config.secret_is_ephemeral:
-        logger.warning("comments.service: POULS_COMMENTS_SECRET is not set; using a random secret "
-                       "(forms shown before a restart will ask to be sent again)")
+    if config.secret_from_database:
+        logger.warning("comments.service: POULS_COMMENTS_SECRET is not set; using the random secret kept in %s "
+                       "(set POULS_COMMENTS_SECRET in production)", config.db_path)
     if not config.site_index.exists():
-        logger.warning("comments.service: site index %s not found; build the site (make html) or set "
-                       "POULS_COMMENTS_SITE_INDEX; posts are refused until it exists", config.site_index)
+        logger.warning("comments.service: site index %s not found; publish the site (make publish writes it) or set "
+                       "POULS_COMMENTS_SITE_INDEX to the index of another build (make html: output.dev/%s); "
+                       "posts are refused until it exists", config.site_index, config.site.index_save_as)
+    if not config.mail.enabled:
+        logger.info("comments.service: POULS_SMTP_HOST is not set; reply notifications are not sent")
+    if config.publish_command is None:
+        logger.info("comments.service: %s is empty; approvals are not published automatically", publisher.COMMAND_ENV)
     app = CommentService(config)
     app.purge_if_due(time.time())
-
-    import waitress
+    app.start_workers()
 
     options = {}
     if config.trusted_proxy:
         options = {"trusted_proxy": config.trusted_proxy, "trusted_proxy_headers": "x-forwarded-for",
                    "trusted_proxy_count": 1, "clear_untrusted_proxy_headers": True}
-    logger.info("comments.service: listening on http://%s:%s%s (database %s)", config.host, config.port,
-                config.base_path, config.db_path)
-    waitress.serve(app, host=config.host, port=config.port, threads=config.threads, ident="pouls-comments",
-                   max_request_body_size=max(4 * 1024 * 1024, config.max_request_bytes), **options)
+    logger.info("comments.service: listening on http://%s:%s%s (database %s, comments in %s)", config.host, config.port,
+                config.base_path, config.db_path, config.comments_folder)
+    server = create_server(app, config.host, config.port, config.threads, **options)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.stop_workers()
     return 0
 
 

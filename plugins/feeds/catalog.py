@@ -5,16 +5,17 @@ from dataclasses import dataclass
 
 from pouls_common.text import plain_text
 
-from .plan import feed_texts, has_comment_feed, quoted, strip_controls
+from .plan import feed_texts, has_comment_feed, quoted
+from .rules import strip_controls
 from .settings import (
     ATOM_TYPE,
     COMMENTS_FILE,
     JSON_TYPE,
-    LISTING_PATHS,
     RSS_TYPE,
     SITE_ATOM,
     SITE_JSON,
     SITE_RSS,
+    SUBSCRIBE_URL,
     FeedsSettings,
 )
 
@@ -34,6 +35,8 @@ class FeedCatalog:
     """Jinja global `feed_catalog`: the feeds a page links to, from settings and the page alone."""
 
     settings: FeedsSettings
+    # The « S’abonner » page every footer links to.
+    subscribe_url: str = SUBSCRIBE_URL
 
     @functools.cached_property
     def _site_links(self):
@@ -49,7 +52,7 @@ class FeedCatalog:
 
     def listing(self, kind, obj):
         title, _ = feed_texts(kind, plain_text(obj.name), self.settings)
-        listing = LISTING_PATHS[kind].format(slug=obj.slug)
+        listing = obj.url
         return (
             FeedLink(f"{title} (Atom)", f"{listing}atom.xml", ATOM_TYPE),
             FeedLink(f"{title} (RSS)", f"{listing}rss.xml", RSS_TYPE),
@@ -81,9 +84,8 @@ class FeedCatalog:
         sections = {"rubrique": [], "tag": [], "hospital": []}
         for feed in feeds:
             if feed.kind in sections:
-                page = LISTING_PATHS[feed.kind].format(slug=feed.slug)
                 sections[feed.kind].append(
-                    (feed.name, page, (FeedLink("Atom", feed.paths["atom"], ATOM_TYPE), FeedLink("RSS", feed.paths["rss"], RSS_TYPE)))
+                    (feed.name, feed.listing_url, (FeedLink("Atom", feed.paths["atom"], ATOM_TYPE), FeedLink("RSS", feed.paths["rss"], RSS_TYPE)))
                 )
         return sections
 

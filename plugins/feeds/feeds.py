@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from pelican import signals
 
+from pouls_common.plugins import require_plugins
+
 from .catalog import FeedCatalog
 from .plan import plan_feeds
 from .render import render_feed_files, write_files
@@ -20,6 +22,13 @@ from .settings import (
 
 logger = logging.getLogger(__name__)
 
+# Plugins whose work the feeds carry, and what for (checked when the build starts).
+NEEDS = {
+    "article_meta": "article.image, the entries' enclosures",
+    "hospitals": "article.hospitals, the établissement feeds",
+    "comments": "article.comments, the comment feeds",
+}
+
 
 def refuse_pelican_feeds(pelican):
     """Stop the build before anything is written if the settings would give bad feeds."""
@@ -27,6 +36,7 @@ def refuse_pelican_feeds(pelican):
         check_settings(pelican.settings)
     except FeedsSettingsError as error:
         raise BuildRefused(str(error)) from None
+    require_plugins(pelican, "feeds", NEEDS)
 
 
 

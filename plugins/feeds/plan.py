@@ -15,28 +15,15 @@ from urllib.parse import unquote, urljoin
 
 import nh3
 
+from pouls_common.dates import local_datetime
 from pouls_common.reports import is_public
+from pouls_common.rules import log_finding
 from pouls_common.text import plain_text
 
-from .settings import CATEGORY_SCHEMES, COMMENTS_FILE, LISTING_PATHS, SITE_ATOM, SITE_JSON, SITE_RSS
+from .rules import control_findings, image_type, modified_findings, strip_controls
+from .settings import COMMENTS_FILE, SITE_ATOM, SITE_JSON, SITE_RSS
 
 logger = logging.getLogger(__name__)
-
-# Deterministic on every machine, unlike mimetypes, which reads /etc/mime.types.
-IMAGE_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".avif": "image/avif",
-    ".svg": "image/svg+xml",
-}
-
-
-# Characters XML 1.0 forbids (lxml refuses them) plus C1 controls and DEL, which never
-# belong in French prose and make some readers choke. Tab, LF and CR stay.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 URL_ATTRIBUTES = {"href", "src", "cite"}
 
@@ -46,15 +33,6 @@ BLANK_LINES = re.compile(r"\n{3,}")
 
 # ---------------------------------------------------------------------------
 # Text and HTML clean-up
-
-
-def strip_controls(value):
-    """Return (text without control characters, whether any was removed)."""
-    if not value:
-        return value or "", False
-    cleaned = CONTROL_CHARACTERS.sub("", value)
-    return cleaned, cleaned != value
-
 
 
 def absolute_html(markup, page_url):
@@ -111,6 +89,7 @@ class Item:
     categories: tuple = ()  # (term, scheme)
     image: Image | None = None
     source: str = ""  # content file, for log messages
+    in_reply_to: tuple = ()  # (entry id, URL) of the comment a reply answers: RFC 4685 in Atom
 
 
 
@@ -127,6 +106,7 @@ class Feed:
     # Comment feeds have no entries until someone comments; they still need an `updated`.
     empty_updated: datetime | None = None
     paths: dict = field(default_factory=dict)  # format -> site-relative path
+    listing_url: str = ""  # the listing page the feed follows (rubrique, tag, hospital)
 
 
 
@@ -142,8 +122,17 @@ def source_name(obj):
 
 
 def _clean_field(value, field_name, source, warn):
+    """A report field without control characters; the editor hears about them once (`warn`)."""
     cleaned, changed = strip_controls(value)
     if changed and warn:
+        for finding in control_findings(value, field_name):
+            log_finding(logger, finding, source)
+    return cleaned
+
+
+def _clean_comment_field(value, field_name, source):
+    cleaned, changed = strip_controls(value)
+    if changed:
         logger.warning(
             "feeds: %s: control character removed from %s in the feeds; delete it from the file",
             source,
@@ -152,76 +141,43 @@ def _clean_field(value, field_name, source, warn):
     return cleaned
 
 
-
-def local_date(value, zone):
-    return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
-
-
-
 def report_dates(article, settings, now=None):
     """(published, updated) of a report; updated follows Modified but never precedes Date."""
-    published = local_date(article.date, settings.timezone)
+    published = local_datetime(article.date, settings.timezone)
     updated = published
     modified = getattr(article, "modified", None)
     if isinstance(modified, datetime):
-        modified = local_date(modified, settings.timezone)
-        if now is not None and modified > now:
-            logger.warning(
-                "feeds: %s: Modified %s is later than this build; the feeds keep Date until then. "
-                "Fix the Modified: line",
-                source_name(article),
-                modified.isoformat(),
-            )
-        elif modified > published:
+        modified = local_datetime(modified, settings.timezone)
+        findings = modified_findings(modified, now)
+        for finding in findings:
+            log_finding(logger, finding, source_name(article))
+        if not findings and modified > published:
             updated = modified
     return published, updated
 
 
 
-_NOT_DESCRIBED = object()
-
-
-
 def report_image(article, settings):
-    """The report's `Image:` as an enclosure (absolute URL, real size, MIME type), or None."""
-    metadata = getattr(article, "metadata", {}) or {}
-    value = metadata.get("image")
-    described = getattr(article, "image", _NOT_DESCRIBED)
-    if described is None:
-        # article_meta looked at the image and refused it (and said why, naming the file):
-        # one warning per problem is enough, and the feeds carry no image either.
+    """The report's image as an enclosure (absolute URL, real size, MIME type), or None.
+
+    `article.image` is article_meta's (a declared dependency): None when the report has
+    no image or article_meta refused it, and said why, naming the file.
+    """
+    described = article.image
+    if not described:
         return None
-    if isinstance(described, dict):
-        value = unquote(described.get("src") or "")
-    if not value or not isinstance(value, str):
-        return None
-    relative = value.strip().lstrip("/")
-    content_root = Path(settings.content_path).resolve()
-    path = (content_root / relative).resolve()
-    source = source_name(article)
-    if content_root not in path.parents or not path.is_file():
-        logger.warning(
-            "feeds: %s: Image %r is not a file under content/; the feeds carry no image. "
-            "Fix the Image: line (images/<file>) or add the file",
-            source,
-            value,
-        )
-        return None
-    mime = IMAGE_TYPES.get(path.suffix.lower())
+    value = unquote(described["src"])
+    mime, findings = image_type(value)
+    for finding in findings:
+        log_finding(logger, finding, source_name(article))
     if mime is None:
-        logger.warning(
-            "feeds: %s: Image %r has an unknown type; use one of %s",
-            source,
-            value,
-            ", ".join(sorted(IMAGE_TYPES)),
-        )
         return None
-    alt = metadata.get("imagealt") or ""
+    path = Path(settings.content_path) / value
     return Image(
-        url=settings.absolute(path.relative_to(content_root).as_posix()),
+        url=settings.absolute(value),
         mime=mime,
         length=path.stat().st_size,
-        alt=plain_text(strip_controls(alt)[0]),
+        alt=plain_text(strip_controls(described["alt"])[0]),
     )
 
 
@@ -266,9 +222,9 @@ def report_item(article, settings, now=None, warn=True, ref=None):
     categories = []
     category = getattr(article, "category", None)
     if category is not None:
-        categories.append((plain_text(category.name), settings.absolute(CATEGORY_SCHEMES["rubrique"])))
+        categories.append((plain_text(category.name), settings.absolute(settings.rubrique_scheme)))
     for tag in getattr(article, "tags", None) or ():
-        categories.append((plain_text(tag.name), settings.absolute(CATEGORY_SCHEMES["tag"])))
+        categories.append((plain_text(tag.name), settings.absolute(settings.tag_scheme)))
     return Item(
         id=tag_uri(settings, "reportage", article.slug),
         url=ref.url,
@@ -285,32 +241,24 @@ def report_item(article, settings, now=None, warn=True, ref=None):
 
 
 
-def article_comments(article):
-    """The comments plugin's `article.comments`, or () before it ran (the raw metadata string)."""
-    comments = getattr(article, "comments", None)
-    return tuple(comments) if isinstance(comments, (list, tuple)) else ()
-
-
-
 def has_comment_feed(article):
     """A published report has a comment feed once it has an approved comment.
 
     An empty feed per report would double the files a build writes (the largest cost of
     this plugin on a big site) and feed readers report empty feeds as broken; the page
-    announces the feed as soon as the first comment is published.
+    announces the feed as soon as the first comment is published. `article.comments` is
+    the comments plugin's (a declared dependency).
     """
-    if getattr(article, "status", "published") != "published":
-        return False
-    return bool(article_comments(article))
+    return article.status == "published" and bool(article.comments)
 
 
 
 def comment_item(comment, article, report, settings, now=None):
     """One approved comment as an entry: display name only, sanitised body, frozen id."""
     source = f"{source_name(article)} (comment {comment.id})"
-    author = plain_text(_clean_field(str(comment.author or ""), "the comment's author", source, True)) or "Anonyme"
-    body = absolute_html(_clean_field(comment.body_html, "the comment's text", source, True), report.url)
-    date = local_date(comment.date, settings.timezone)
+    author = plain_text(_clean_comment_field(str(comment.author or ""), "the comment's author", source)) or "Anonyme"
+    body = absolute_html(_clean_comment_field(comment.body_html, "the comment's text", source), report.url)
+    date = local_datetime(comment.date, settings.timezone)
     if now is not None and date > now:
         logger.warning("feeds: %s: comment dated %s, later than this build; left out of the feed", source, date.isoformat())
         return None
@@ -324,6 +272,10 @@ def comment_item(comment, article, report, settings, now=None):
         content_html=body,
         authors=((author, None),),
         source=source,
+        in_reply_to=(
+            (tag_uri(settings, "commentaire", article.slug, str(comment.parent_id)), f"{report.url}#comment-{comment.parent_id}")
+            if getattr(comment, "parent_id", None) else ()
+        ),
     )
 
 
@@ -359,14 +311,18 @@ def feed_texts(kind, name, settings):
 
 
 
-def listing_feed(kind, slug, name, settings, items):
+def listing_feed(kind, slug, name, settings, items, listing=""):
+    """The feed of the site (kind "site") or of one listing page, whose URL is `listing`.
+
+    `listing` is the page's own `.url` (a Category's, a Tag's, a Hospital's): the feeds
+    sit in its folder, so it ends with a slash (FeedsSettings checks the URL settings).
+    """
     title, description = feed_texts(kind, name, settings)
     if kind == "site":
         alternate = settings.absolute("")
         atom_id = tag_uri(settings, "flux")
         paths = {"atom": SITE_ATOM, "rss": SITE_RSS, "json": SITE_JSON}
     else:
-        listing = LISTING_PATHS[kind].format(slug=slug)
         alternate = settings.absolute(listing)
         atom_id = tag_uri(settings, listing.rstrip("/"))
         paths = {"atom": f"{listing}atom.xml", "rss": f"{listing}rss.xml"}
@@ -380,6 +336,7 @@ def listing_feed(kind, slug, name, settings, items):
         atom_id=atom_id,
         items=newest_first(items)[: settings.max_items],
         paths=paths,
+        listing_url=listing,
     )
 
 
@@ -457,15 +414,16 @@ def plan_feeds(articles, settings, now=None):
             groups[kind].setdefault(obj.slug, []).append(article)
             # Tested first: setdefault would clean the name again for every member.
             if obj.slug not in names[kind]:
-                names[kind][obj.slug] = plain_text(obj.name)
+                names[kind][obj.slug] = (plain_text(obj.name), obj.url)
     feeds = [listing_feed("site", "", settings.site_name, settings, newest(reports))]
     for kind in ("rubrique", "tag", "hospital"):
         for slug in sorted(groups[kind]):
-            feeds.append(listing_feed(kind, slug, names[kind][slug], settings, newest(groups[kind][slug])))
+            name, url = names[kind][slug]
+            feeds.append(listing_feed(kind, slug, name, settings, newest(groups[kind][slug]), url))
     for article in reports:
         if has_comment_feed(article):
             report = refs[article.slug]
-            entries = [comment_item(comment, article, report, settings, now) for comment in article_comments(article)]
+            entries = [comment_item(comment, article, report, settings, now) for comment in article.comments]
             feeds.append(comments_feed(article, report, settings, [entry for entry in entries if entry]))
     return feeds
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseEntryExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
@@ -39,10 +39,37 @@ class AtomLinkAttributes(BaseEntryExtension):
 
 
 
+THREAD_NS = "http://purl.org/syndication/thread/1.0"
+
+
+class ThreadFeed(BaseExtension):
+    """Declares RFC 4685's `thr` namespace on an Atom feed that holds replies."""
+
+    def extend_ns(self):
+        return {"thr": THREAD_NS}
+
+
+class ThreadEntry(BaseEntryExtension):
+    """`<thr:in-reply-to ref="…" href="…" type="text/html"/>` on an Atom entry that answers another."""
+
+    def __init__(self):
+        self.in_reply_to = ()
+
+    def extend_atom(self, entry):
+        if self.in_reply_to:
+            ref, href = self.in_reply_to
+            element = entry.makeelement(f"{{{THREAD_NS}}}in-reply-to", {"ref": ref, "href": href, "type": "text/html"})
+            entry.append(element)
+        return entry
+
+
 def _entry(item):
     entry = FeedEntry()
     entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     entry.register_extension("pouls_links", AtomLinkAttributes, atom=True, rss=False)
+    if item.in_reply_to:
+        entry.register_extension("thr", ThreadEntry, atom=True, rss=False)
+        entry.thr.in_reply_to = item.in_reply_to
     entry.id(item.id)  # also the RSS guid, with isPermaLink="false"
     entry.title(item.title)
     entry.link(href=item.url, rel="alternate", type="text/html")
@@ -69,6 +96,8 @@ def _generator(feed, settings, entries):
     generator = FeedGenerator()
     # register_extension, not load_extension: the same classes without an import per feed.
     generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    if any(item.in_reply_to for item in feed.items):
+        generator.register_extension("thr", ThreadFeed, ThreadEntry, atom=True, rss=False)
     generator.id(feed.atom_id)
     generator.title(feed.title)
     generator.subtitle(feed.description)  # also the RSS <description>

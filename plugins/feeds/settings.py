@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pelican.settings import DEFAULT_CONFIG
+
 SITE_ATOM = "flux/atom.xml"
 SITE_RSS = "flux/rss.xml"
 SITE_JSON = "flux/feed.json"
-LISTING_PATHS = {"rubrique": "rubrique/{slug}/", "tag": "etiquette/{slug}/", "hospital": "etablissement/{slug}/"}
 COMMENTS_FILE = "commentaires.atom.xml"
 SUBSCRIBE_URL = "sabonner/"
 SUBSCRIBE_SAVE_AS = "sabonner/index.html"
@@ -44,7 +45,9 @@ DEFAULTS = {
 
 ID_AUTHORITY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(@[a-z0-9.-]+)?,\d{4}(-\d{2}(-\d{2})?)?$")
 
-CATEGORY_SCHEMES = {"rubrique": "rubrique/", "tag": "etiquette/"}
+# The listing pages a feed follows, by kind: the feeds are written in the page's folder
+# (`rubrique/urgences/atom.xml`), so each URL setting must name a folder.
+LISTING_URL_SETTINGS = {"rubrique": "CATEGORY_URL", "tag": "TAG_URL", "hospital": "HOSPITALS_PAGE_URL"}
 
 
 
@@ -74,6 +77,10 @@ class FeedsSettings:
     timezone: ZoneInfo
     content_path: str
     output_path: str
+    # The `scheme` of an entry's categories: where the listings of that kind live
+    # (`rubrique/` for CATEGORY_URL = "rubrique/{slug}/", `etiquette/` for TAG_URL).
+    rubrique_scheme: str = ""
+    tag_scheme: str = ""
 
     @classmethod
     def from_settings(cls, settings):
@@ -109,6 +116,14 @@ class FeedsSettings:
             raise FeedsSettingsError(
                 f"feeds: TIMEZONE is {zone_name!r}, which is not a known time zone; use 'Europe/Paris'"
             ) from None
+        for setting in LISTING_URL_SETTINGS.values():
+            url = settings.get(setting)
+            if url is not None and (not isinstance(url, str) or "{slug}" not in url or not url.endswith("/")):
+                raise FeedsSettingsError(
+                    f"feeds: {setting} is {url!r}; the feeds of a listing are written in its folder, so it must "
+                    "name a folder with {slug}, like 'rubrique/{slug}/'"
+                )
+        schemes = [str(settings.get(key) or DEFAULT_CONFIG[key]).split("{slug}", 1)[0] for key in ("CATEGORY_URL", "TAG_URL")]
         site_name = settings.get("SITENAME") or "Pouls"
         return cls(
             base_url=(siteurl or fallback).rstrip("/"),
@@ -120,6 +135,8 @@ class FeedsSettings:
             timezone=zone,
             content_path=settings.get("PATH") or "content",
             output_path=settings.get("OUTPUT_PATH") or "output",
+            rubrique_scheme=schemes[0],
+            tag_scheme=schemes[1],
         )
 
     def absolute(self, path):

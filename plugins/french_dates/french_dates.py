@@ -20,22 +20,17 @@ as it is. The same functions are importable for Python code:
 """
 
 from datetime import date, datetime
-from functools import lru_cache, partial
-from zoneinfo import ZoneInfo
+from functools import partial
 
 from babel import Locale
 from pelican import signals
 
+from pouls_common.dates import DEFAULT_TIMEZONE, local_datetime, zone
+
 LOCALE = Locale.parse("fr_FR")
-DEFAULT_TIMEZONE = "Europe/Paris"
 # Babel's CLDR names, looked up once: format_date() per call costs 50× a dict lookup.
 _MONTHS = dict(LOCALE.months["format"]["wide"])
 _WEEKDAYS = dict(LOCALE.days["format"]["wide"])
-
-
-@lru_cache(maxsize=16)
-def _zone(tz):
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
 
 
 def _check(value, filter_name):
@@ -44,14 +39,6 @@ def _check(value, filter_name):
             f"french_dates: {filter_name} expects a date or a datetime, got {value!r} "
             f"({type(value).__name__}); give it article.date, article.modified or a comment's date"
         )
-
-
-def local_datetime(value, tz=DEFAULT_TIMEZONE):
-    """An aware datetime in `tz`: aware values are converted, naive ones are taken as local."""
-    zone = _zone(tz)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=zone)
-    return value.astimezone(zone)
 
 
 def local_date(value, tz=DEFAULT_TIMEZONE):
@@ -90,7 +77,7 @@ def datetime_iso(value, tz=DEFAULT_TIMEZONE):
 
 def filters_for(settings):
     """The template filters, bound to the site's TIMEZONE."""
-    tz = _zone(settings.get("TIMEZONE") or DEFAULT_TIMEZONE)
+    tz = zone(settings.get("TIMEZONE") or DEFAULT_TIMEZONE)
     return {
         "date_long": partial(date_long, tz=tz),
         "date_short": partial(date_short, tz=tz),

@@ -353,11 +353,12 @@ def typographer_for(settings):
     """The typography other plugins apply to the plain-text fields they own.
 
     Hospital names, source labels and transcripts are shown to readers but are not
-    title, summary or body; they get the same rules when this plugin is on in
-    `settings`, and stay as typed otherwise.
+    title, summary or body; they get the same rules as those, and stay as typed when
+    FRENCH_TYPOGRAPHY_ENABLED is False. A plugin that calls this declares
+    french_typography among the plugins it needs (pouls_common.plugins), so the build
+    stops at start-up rather than mixing typographed and untypographed text.
     """
-    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
-    if "french_typography" not in plugins or not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
+    if not settings.get("FRENCH_TYPOGRAPHY_ENABLED", True):
         return lambda text: text
     return typographize
 

@@ -30,9 +30,14 @@ from pelican.readers import ensure_metadata_list
 from pelican.urlwrappers import URLWrapper
 
 from french_typography.french_typography import typographer_for
+from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
+from pouls_common.settings import read_addresses
 
 logger = logging.getLogger(__name__)
+
+# Plugins whose work this one uses, and what for (checked when the build starts).
+NEEDS = {"french_typography": "the typography of établissement names"}
 
 DEFAULTS = {
     "HOSPITALS_PAGE_URL": "etablissement/{slug}/",
@@ -55,22 +60,14 @@ class HospitalsSettings:
 
     @classmethod
     def from_settings(cls, settings):
-        values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
-        for key, value in values.items():
-            if not isinstance(value, str) or not value.strip():
-                raise HospitalsSettingsError(
-                    f"hospitals: {key} is {value!r}; set it to a non-empty string like {DEFAULTS[key]!r} "
-                    "in pelicanconf.py"
-                )
-            if key.startswith("HOSPITALS_PAGE") and "{slug}" not in value:
+        for key in ("HOSPITALS_PAGE_URL", "HOSPITALS_PAGE_SAVE_AS"):
+            value = settings.get(key, DEFAULTS[key])
+            if isinstance(value, str) and value.strip() and "{slug}" not in value:
                 raise HospitalsSettingsError(
                     f"hospitals: {key} is {value!r}, which has no {{slug}}: every hospital would get "
                     f"the same address; use a pattern like {DEFAULTS[key]!r}"
                 )
-            if key.endswith("SAVE_AS") and not value.endswith(".html"):
-                raise HospitalsSettingsError(
-                    f"hospitals: {key} is {value!r}; it names a file and must end in .html, like {DEFAULTS[key]!r}"
-                )
+        values = read_addresses("hospitals", settings, DEFAULTS, HospitalsSettingsError)
         return cls(
             page_url=values["HOSPITALS_PAGE_URL"],
             page_save_as=values["HOSPITALS_PAGE_SAVE_AS"],
@@ -137,8 +134,14 @@ def region_names(reports):
 
 
 def validate_settings(pelican):
-    """Fail the build early, with the bad value quoted, when a setting is unusable."""
+    """Fail the build early, with the bad value quoted, when a setting or a plugin is missing."""
     HospitalsSettings.from_settings(pelican.settings)
+    require_plugins(pelican, "hospitals", NEEDS)
+
+
+def add_hospitals_index_url(generator):
+    """Give every template `hospitals_index_url`, the address of the index of établissements."""
+    generator.env.globals["hospitals_index_url"] = HospitalsSettings.from_settings(generator.settings).index_url
 
 
 def attach_hospitals(generator):
@@ -218,6 +221,9 @@ def write_hospital_pages(generator, writer):
 def register():
     # initialized: settings are final; an exception stops the build before any reading.
     signals.initialized.connect(validate_settings)
+    # generator_init: each generator has its own Jinja environment; the navigation of every
+    # page links to the index of établissements.
+    signals.generator_init.connect(add_hospitals_index_url)
     # pretaxonomy: every report is read; related articles and feeds, which run at
     # finalized or later, can rely on article.hospitals.
     signals.article_generator_pretaxonomy.connect(attach_hospitals)

@@ -1,7 +1,9 @@
-"""Plain text out of HTML, the one way every plugin and template does it."""
+"""Plain text out of HTML, the one way every plugin and template does it; the value an editor meant."""
 
+import difflib
 import html
 import re
+import unicodedata
 
 # Tags and comments; a « < » followed by a space or a digit is text (« 3 < 5 »).
 _MARKUP = re.compile(r"<!--.*?-->|<[A-Za-z/!?][^>]*>", re.S)
@@ -20,3 +22,22 @@ def plain_text(markup):
         return ""
     text = html.unescape(_MARKUP.sub("", str(markup)))
     return _ASCII_SPACES.sub(" ", text).strip(" ")
+
+
+def closest_value(value, allowed, translations=None):
+    """The one of `allowed` an editor most likely meant by `value`, for the fix a message suggests.
+
+    Case and accents are folded, then `translations` (the French words editors type for the
+    English values Pelican expects: « fermé » → "closed") are looked up, then the closest
+    spelling; the last of `allowed` when nothing is close.
+    """
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", value.strip().lower()) if not unicodedata.combining(c)
+    )
+    if folded in allowed:
+        return folded
+    translated = (translations or {}).get(folded)
+    if translated in allowed:
+        return translated
+    match = difflib.get_close_matches(folded, allowed, n=1, cutoff=0.6)
+    return match[0] if match else allowed[-1]

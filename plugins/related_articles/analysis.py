@@ -3,6 +3,8 @@
     >>> analyzer = Analyzer()
     >>> analyzer.stems("Les greffes de moelle\u202f: l’hôpital s’organise")
     {'greff': 1, 'moel': 1, 'hopital': 1, 'organis': 1}
+    >>> fragments("hopital")
+    (' hopit', 'hopita', 'opital', 'pital ')
 
 The french_typography plugin runs first, so titles and bodies arrive with U+202F, U+00A0
 and curly apostrophes; they are folded here so that « l’hôpital » and « l'hopital » give the
@@ -63,6 +65,18 @@ def load_stop_words(path=STOP_WORDS_FILE):
     return frozenset(words)
 
 
+def fragments(stem, length=6):
+    """The `length`-letter pieces of a stem with a space at each end.
+
+    « epilept » (épileptique) and « epilepsi » (épilepsie) are two Snowball stems, but
+    they share « epile » and « epilep »; « teledermatolog » shares « dermat » with
+    « dermatolog ». A stem of `length` − 2 letters or fewer has no fragment: it is
+    whole already.
+    """
+    padded = f" {stem} "
+    return tuple(padded[i:i + length] for i in range(len(padded) - length + 1)) if len(padded) > length else ()
+
+
 def normalise_key(text):
     """A label as a comparison key: tags, hospitals and regions typed in different ways match."""
     return " ".join(_WORD.findall(strip_accents(fold(str(text))))) or str(text).strip().lower()
@@ -85,17 +99,29 @@ class Analyzer:
             return ""
         return strip_accents(self._stemmer.stemWord(word))
 
+    def stem(self, word):
+        """The stem of a folded word (from words()), or "" for a stop word."""
+        stem = self._cache.get(word)
+        if stem is None:
+            stem = self._cache[word] = self._stem(word)
+        return stem
+
+    @staticmethod
+    def words(text):
+        """Count the folded words of `text` (HTML allowed), before stemming.
+
+        The ranking stems each distinct word of the site once, not once per report.
+        """
+        return Counter(_WORD.findall(fold(text)))
+
     def stems(self, text, weight=1, into=None):
         """Count the stems of `text` (HTML allowed), each occurrence worth `weight`.
 
         With `into`, counts are added to that dict, so a title can weigh more than a body.
         """
         counts = {} if into is None else into
-        cache = self._cache
-        for word, count in Counter(_WORD.findall(fold(text))).items():
-            stem = cache.get(word)
-            if stem is None:
-                stem = cache[word] = self._stem(word)
+        for word, count in self.words(text).items():
+            stem = self.stem(word)
             if stem:
                 counts[stem] = counts.get(stem, 0) + count * weight
         return counts

@@ -8,13 +8,24 @@ import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-SIGNALS = ("text", "tags", "hospitals", "region", "rubrique", "neighbours")
-# What the reports say (text, tags) makes the score; where they happen (hospitals, region,
-# rubrique) only raises it, by a share: reports on unrelated subjects share those too.
+# The signals that only nudge a score the text has made (ranking.CONTEXT_SHARE caps them).
+SIGNALS = ("tags", "hospitals", "region", "rubrique", "recency")
+# Relative weights of those nudges; only their proportions matter, the cap is fixed.
+# Tags and recency first, then hospitals; region and rubrique least (on a site whose
+# rubriques are genres or services they say little about the subject). Chosen on
+# tests/eval/related/services/, where any mix moves at most one slot in 192.
 DEFAULT_WEIGHTS = MappingProxyType(
-    {"text": 1.0, "tags": 0.25, "hospitals": 0.3, "region": 0.1, "rubrique": 0.3,
-     "neighbours": 2.0}
+    {"tags": 0.3, "hospitals": 0.2, "region": 0.1, "rubrique": 0.1, "recency": 0.3}
 )
+# Settings of the first ranking, now gone: a clear error beats a value silently ignored.
+REMOVED = {
+    "RELATED_ARTICLES_RECENCY_WEIGHT": "set RELATED_ARTICLES_WEIGHTS['recency'] instead",
+}
+REMOVED_WEIGHTS = {
+    "text": "the text always decides; only the other signals have a weight",
+    "neighbours": "the shared-neighbour stage is part of the text score; "
+                  "RELATED_ARTICLES_NEIGHBOURS sets its size",
+}
 
 
 class RelatedArticlesSettingsError(ValueError):
@@ -25,17 +36,15 @@ class RelatedArticlesSettingsError(ValueError):
 class RelatedSettings:
     max_items: int = 3
     weights: MappingProxyType = field(default_factory=lambda: DEFAULT_WEIGHTS)
-    # Below this score a candidate is not "on the same subject"; the block is then
+    # Below this text score a candidate is not "on the same subject"; the block is then
     # completed with the newest reports of the same rubrique.
-    min_score: float = 0.12
-    # Share of the score that decays with age: 0.1 means a report one half-life older
-    # than the newest one loses 5 %; relevance still comes first.
-    recency_weight: float = 0.1
+    min_score: float = 0.04
+    # Days for the recency nudge to halve, counted from the newest published report.
     recency_half_life_days: float = 365.0
-    # Speed knobs: how many distinctive words describe a report, and how many reports
-    # sharing a word are looked at. They bound the work per report, so the whole
-    # computation grows linearly with the number of reports.
-    terms_per_report: int = 50
+    # Speed knobs: how many of its strongest features a report is searched by, and how
+    # many reports sharing a feature are looked at. They bound the work per report, so
+    # the whole computation grows linearly with the number of reports.
+    terms_per_report: int = 300
     candidates_per_term: int = 60
     extra_stop_words: tuple = ()
     # Shared-neighbour stage: how many best candidates make a report's neighbourhood.
@@ -67,6 +76,12 @@ def read_settings(settings):
     defaults = RelatedSettings()
     get = settings.get
 
+    for key, fix in REMOVED.items():
+        if key in settings:
+            raise RelatedArticlesSettingsError(
+                f"related_articles: {key} is no longer read; remove it and {fix}"
+            )
+
     max_items = _number(
         "RELATED_ARTICLES_MAX", get("RELATED_ARTICLES_MAX", defaults.max_items),
         0, None, defaults.max_items, integer=True,
@@ -75,8 +90,13 @@ def read_settings(settings):
     given = get("RELATED_ARTICLES_WEIGHTS", {})
     if not isinstance(given, dict):
         _fail("RELATED_ARTICLES_WEIGHTS", given,
-              "a dict of weights such as {'text': 0.6, 'tags': 0.2}", dict(DEFAULT_WEIGHTS))
+              "a dict of weights such as {'tags': 0.4, 'rubrique': 0.2}", dict(DEFAULT_WEIGHTS))
     for name in given:
+        if name in REMOVED_WEIGHTS:
+            raise RelatedArticlesSettingsError(
+                f"related_articles: RELATED_ARTICLES_WEIGHTS has {name!r}, which is no longer "
+                f"a weight ({REMOVED_WEIGHTS[name]}); remove it"
+            )
         if name not in SIGNALS:
             raise RelatedArticlesSettingsError(
                 f"related_articles: RELATED_ARTICLES_WEIGHTS has an unknown signal {name!r}; "
@@ -86,16 +106,10 @@ def read_settings(settings):
     for name, value in given.items():
         weights[name] = _number(f"RELATED_ARTICLES_WEIGHTS[{name!r}]", value, 0, None,
                                 DEFAULT_WEIGHTS[name])
-    if not any(weights.values()):
-        _fail("RELATED_ARTICLES_WEIGHTS", given, "weights with at least one above 0",
-              dict(DEFAULT_WEIGHTS))
 
     min_score = _number("RELATED_ARTICLES_MIN_SCORE",
                         get("RELATED_ARTICLES_MIN_SCORE", defaults.min_score),
                         0, None, defaults.min_score)
-    recency_weight = _number("RELATED_ARTICLES_RECENCY_WEIGHT",
-                             get("RELATED_ARTICLES_RECENCY_WEIGHT", defaults.recency_weight),
-                             0, 1, defaults.recency_weight)
     half_life = _number("RELATED_ARTICLES_RECENCY_HALF_LIFE",
                         get("RELATED_ARTICLES_RECENCY_HALF_LIFE", defaults.recency_half_life_days),
                         0, None, defaults.recency_half_life_days, low_open=True)
@@ -121,7 +135,6 @@ def read_settings(settings):
         max_items=max_items,
         weights=MappingProxyType(weights),
         min_score=float(min_score),
-        recency_weight=float(recency_weight),
         recency_half_life_days=float(half_life),
         terms_per_report=terms,
         candidates_per_term=candidates,

@@ -22,18 +22,18 @@ from pelican.settings import read_settings as read_pelican_settings
 from pouls_common.reports import every_report, is_public
 
 from .config import RelatedArticlesSettingsError, read_settings
-from .ranking import RelatedIndex, resolve_pins
+from .pins import resolve_pins
+from .ranking import CONTEXT_SHARE, RelatedIndex
 from .related_articles import report_from_article
 
-COLUMNS = (
-    ("text", "texte"),
+# Each signal's share of the score, in %: the text, then the context.
+SHARES = (
+    ("text", "texte %"),
     ("tags", "étiq."),
     ("hospitals", "étab."),
     ("region", "région"),
     ("rubrique", "rubr."),
     ("recency", "récence"),
-    ("neighbours", "voisins"),
-    ("score", "score"),
 )
 
 
@@ -41,9 +41,11 @@ class ExplainError(Exception):
     """A problem the editor can fix; printed without a traceback."""
 
 
-def read_articles(settings_file, content=None):
+def read_articles(settings_file, content=None, overrides=None):
     """Every article of the site, read by Pelican with its plugins, without writing anything."""
-    override = {"PATH": str(Path(content).resolve())} if content else {}
+    override = dict(overrides or {})
+    if content:
+        override["PATH"] = str(Path(content).resolve())
     settings = read_pelican_settings(str(settings_file), override=override)
     pelican = Pelican(settings)
     context = settings.copy()
@@ -81,24 +83,33 @@ def describe(slug, settings, generator, limit):
         lines += ["Ce reportage n’est pas publié : il n’apparaîtra dans aucun bloc.", ""]
     if report.pins:
         lines.append("Épinglés par la rédaction (Related:) : " + ", ".join(report.pins))
-    lines += [f"  ! {notice}" for notice in notices]
+    lines += [f"  ! {notice.message}" for notice in notices]
     lines += ["", "Bloc « Sur le même sujet » :"]
     for number, other in enumerate(getattr(target, "related_articles", []), start=1):
         lines.append(f"  {number}. {other.slug} — {other.title}")
     lines += [
         "",
-        f"Meilleurs candidats (seuil « même sujet » : {_decimal(options.min_score, 2)}) ;",
-        "score = (texte + étiq. + étab. + région + rubr.) × récence + voisins :",
+        "Meilleurs candidats. Le texte décide : score = texte × (1 + contexte), et le contexte",
+        "(étiquettes, établissements, région, rubrique, récence) fait au plus "
+        f"{_decimal(CONTEXT_SHARE * 100, 0)} % du score.",
+        "« mots » : cosinus des mots en commun ; « texte » : les mots, puis les voisins en",
+        "commun (deux reportages proches des mêmes reportages parlent de la même chose).",
+        f"Même sujet : texte d’au moins {_decimal(options.min_score, 2)}. "
+        "Puis la part de chaque signal dans le score, en % :",
     ]
-    header = f"  {'reportage':<40}" + "".join(f"{label:>9}" for _key, label in COLUMNS)
+    header = (f"  {'reportage':<40}{'score':>8}{'texte':>8}{'mots':>8}"
+              + "".join(f"{label:>9}" for _key, label in SHARES))
     lines.append(header)
     rows = index.explain(position, limit=limit) if position is not None else index.explain(
         report=report, limit=limit)
     for row in rows:
         name = row["slug"] if len(row["slug"]) <= 40 else row["slug"][:39] + "…"
-        lines.append(f"  {name:<40}" + "".join(f"{_decimal(row[key], 3):>9}" for key, _label in COLUMNS))
+        lines.append(
+            f"  {name:<40}{_decimal(row['score'], 3):>8}{_decimal(row['text'], 3):>8}"
+            f"{_decimal(row['cosine'], 3):>8}"
+            + "".join(f"{_decimal(row['share'][key] * 100, 1):>9}" for key, _label in SHARES))
     if not rows:
-        lines.append("  (aucun reportage ne partage de mot, d’étiquette ou d’établissement)")
+        lines.append("  (aucun reportage ne partage de mot avec celui-ci)")
     return lines
 
 

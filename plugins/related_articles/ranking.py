@@ -7,56 +7,78 @@ directly:
     index.related(0)            # positions in published_reports, best first
     index.explain(0)            # the candidates with their score broken down by signal
 
-How a pair of reports is scored, in two stages.
+The text decides; the other signals only nudge. A candidate's score is
 
-First stage, the score of what the reports say and where they happen:
+    score = text × (1 + context),   context ≤ CONTEXT_SHARE / (1 − CONTEXT_SHARE)
 
-* text — cosine of TF-IDF vectors of the title (×2), standfirst and body after French
-  analysis (analysis.py). IDF makes words present in many reports weigh little, and each
-  word is further multiplied by its *topicality*: the share of its reports that sit in
-  one rubrique. Rubriques are the editors' own topic labels, so « myélome » (nearly all
-  in haematology) counts fully while « greffe » (haematology and burns) or « domicile »
-  (anywhere) count less. Raw term counts, not their logarithm: a report's subject is the
-  word it keeps coming back to.
-* tags — shared tags, each worth its rarity log((1+N)/df)/log(1+N) and its topicality:
-  a tag on half the site says little. Divided by sqrt(|A|·|B|), so two reports with the
-  same rare tags score the tag weight.
-* hospitals, region, rubrique — context. Unrelated reports share them too, so they only
-  raise the content score by a share: content × (1 + hospitals + region + rubrique).
-* recency — the result is multiplied by (1 − r) + r·2^(−age/half-life), the age counted
-  from the newest published report (never from the clock: same content, same lists).
+so tags, hospitals, region, rubrique and recency together make at most CONTEXT_SHARE
+(10 %) of any score: they break near-ties, and a candidate whose text score is more than
+10 % below another's can never pass it. The threshold RELATED_ARTICLES_MIN_SCORE is
+applied to the text score alone.
 
-Second stage, shared neighbours (Jarvis & Patrick): each report's best candidates are
-re-scored by × (1 + w·|N(a) ∩ N(b)| / k), N being the k best first-stage candidates.
-Two reports on the same subject have the same neighbours; two reports that merely share a
-word (« urgences » in an emergency room and a maternity) do not.
+The text score, in three steps (every constant below was chosen on the labelled set
+tests/eval/related/services/, where folders cut across topics, and nowhere else):
 
-Why it stays fast on 10 000 reports: each report keeps only its `terms_per_report` most
-distinctive words, and each word or tag lists at most `candidates_per_term` reports, the
-strongest first. Scoring one report therefore touches a bounded number of postings,
-whatever the size of the site: no N×N matrix, no loop over all pairs. Hospitals, region
-and rubrique never generate candidates (they are shared by too many reports).
+1. Features. Title (×2), standfirst and body go through the French analysis
+   (analysis.py: stop words, Snowball stems, accents folded). Each stem also counts for
+   its 6-letter fragments (analysis.fragments), so that « épilepsie » and
+   « épileptique », or « dermatologue » and « télédermatologie », meet although the
+   stemmer keeps them apart. TF-IDF weights, features of a single report dropped (they
+   cannot link two reports), each report's vector of length 1.
+2. Words: the cosine of two vectors, computed through an inverted index. Each report is
+   searched by its `terms_per_report` strongest features, and each feature lists at most
+   `candidates_per_term` reports, the strongest first; the score of a pair is the larger
+   of its two directions. The `CANDIDATES` best per report are kept.
+3. Neighbours: two reports on the same subject have the same nearest reports; two that
+   merely share words do not. Each report's neighbourhood profile is its own weight (that
+   of its best candidate) and its `neighbours` best candidates with their scores, of
+   length 1; the cosine of two profiles says how much their neighbourhoods overlap. The
+   score becomes (1 − GRAPH_BLEND) × score + GRAPH_BLEND × overlap × best, `best` being
+   the report's best score, twice (GRAPH_ROUNDS), each round from the neighbourhoods the
+   previous one gave. A text score is thus never above the report's best word score.
+
+Why it stays fast on 10 000 reports: every step is a sparse product whose size per report
+is bounded (`terms_per_report` × `candidates_per_term` postings, then `CANDIDATES` and
+`neighbours` entries), so the work grows linearly with the site: no N × N matrix, no loop
+over all pairs. Drafts and hidden reports are searched the same way but never listed, and
+they never change a published report's list (document frequencies and neighbourhoods come
+from the published reports only).
 """
 
-import difflib
-import heapq
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
+from itertools import pairwise
 
-from .analysis import Analyzer, normalise_key
-from .config import RelatedSettings
+import numpy as np
+from scipy import sparse
+
+from .analysis import Analyzer, fragments, normalise_key
+from .config import SIGNALS, RelatedSettings
+from .pins import parse_pins, resolve_pins, unlisted_names
+
+__all__ = ["RelatedIndex", "Report", "compute_related", "parse_pins", "resolve_pins"]
 
 TITLE_WEIGHT = 2
 SUMMARY_WEIGHT = 1
+FRAGMENT_LENGTH = 6
+# Step 3: how much of the score the neighbourhood overlap makes, and how many rounds.
+GRAPH_BLEND = 0.8
+GRAPH_ROUNDS = 2
+# The rule « text decides »: the non-text signals make at most this share of a score.
+CONTEXT_SHARE = 0.1
+CONTEXT_MAX = CONTEXT_SHARE / (1 - CONTEXT_SHARE)
+# Lexical candidates kept per report before the neighbour stage.
+CANDIDATES = 30
+# Candidates per report whose context is looked at (and that `make related` lists).
+RERANK_DEPTH = 15
 # Scores are rounded before comparison so that float noise never decides a tie: ties go
 # to the newer report, then to the slug in alphabetical order.
 PRECISION = 9
-MIN_RELATIVE_WEIGHT = 0.1
-# How many first-stage candidates per report the shared-neighbour stage re-scores.
-RERANK_DEPTH = 15
-_TEXT, _TAG, _HOSPITAL, _REGION = "w:", "t:", "h:", "r:"
+# Rows per sparse product: bounds the memory of one step whatever the size of the site.
+BLOCK = 500
+# Reports per block when the vectors are built.
+BUILD_BLOCK = 2500
 
 
 @dataclass(frozen=True)
@@ -76,33 +98,152 @@ class Report:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A warning for the editor: a logging template (lazy %s) and its arguments."""
-
-    message: str
-    args: tuple
-
-    def __str__(self):
-        return self.message % self.args
+# -- sparse helpers ------------------------------------------------------------------------
 
 
-def _rarity(df, n):
-    return math.log((1 + n) / df) / math.log(1 + n)
+def _csr(rows, width, dtype=np.float64):
+    """A CSR matrix from per-row (columns, values) pairs."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(columns) for columns, _values in rows])
+    indices = np.fromiter((c for columns, _values in rows for c in columns), dtype=np.int32,
+                          count=int(indptr[-1]))
+    data = np.fromiter((v for _columns, values in rows for v in values), dtype=dtype,
+                       count=int(indptr[-1]))
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+    matrix.sum_duplicates()
+    return matrix
 
 
-def parse_pins(value):
-    """Slugs of a `Related:` value: comma-separated, or `;`-separated when present."""
-    if value is None:
-        return ()
-    if isinstance(value, (list, tuple)):
-        value = ",".join(str(item) for item in value)
-    separator = ";" if ";" in value else ","
-    return tuple(slug.strip() for slug in value.split(separator) if slug.strip())
+def _row_ids(matrix):
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
+def _normalise_rows(matrix):
+    """Scale each row of a CSR matrix to length 1 (empty rows stay empty)."""
+    lengths = np.diff(matrix.indptr)
+    norms = np.ones(matrix.shape[0], dtype=matrix.data.dtype)
+    filled = lengths > 0
+    if filled.any():
+        squares = np.add.reduceat(np.square(matrix.data), matrix.indptr[:-1][filled])
+        norms[filled] = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+    matrix.data /= np.repeat(norms, lengths)
+    return matrix
+
+
+def _cut_rows(matrix, keep, values=None):
+    """Each row's `keep` strongest entries (by `values`, the data by default); at equal
+    strength, those stored first: the lower columns when a row's columns are sorted.
+
+    The matrix must hold no duplicate entries (products and transposes hold none).
+    """
+    indptr, data = matrix.indptr, matrix.data
+    values = data if values is None else values
+    mask = np.ones(len(data), dtype=bool)
+    for row in np.flatnonzero(np.diff(indptr) > keep):
+        start, stop = indptr[row], indptr[row + 1]
+        segment = values[start:stop]
+        floor = np.partition(segment, len(segment) - keep)[len(segment) - keep]
+        above = segment > floor
+        above[np.flatnonzero(segment == floor)[: keep - int(above.sum())]] = True
+        mask[start:stop] = above
+    if mask.all():
+        return matrix
+    kept = np.concatenate([[0], np.cumsum(mask)])
+    return sparse.csr_matrix((data[mask], matrix.indices[mask], kept[indptr]), shape=matrix.shape)
+
+
+def _top_per_row(matrix, keep):
+    """The `keep` largest entries of each row, compared at PRECISION digits; at equal
+    values, the lower columns (the newer reports)."""
+    matrix = matrix.tocsr()
+    matrix.sort_indices()
+    return _cut_rows(matrix, keep, np.round(matrix.data, PRECISION))
+
+
+def _profiles(scores, k, self_columns):
+    """Neighbourhood profiles: each row's own weight and its k best entries, of length 1.
+
+    The own weight is the row's best score; with `self_columns` it is written in that
+    column, otherwise it only takes its share of the length (reports outside the index,
+    which no profile of the index can contain). Returns (profiles, own weights).
+    """
+    best = _top_per_row(scores, k)
+    rows = _row_ids(best)
+    own = np.zeros(best.shape[0])
+    np.maximum.at(own, rows, best.data)
+    norms = np.sqrt(np.bincount(rows, best.data ** 2, minlength=best.shape[0]) + own ** 2)
+    norms[norms == 0] = 1.0
+    data = best.data / norms[rows]
+    if self_columns is None:
+        return sparse.csr_matrix((data, (rows, best.indices)), shape=best.shape), own
+    present = np.flatnonzero(own)
+    return sparse.csr_matrix(
+        (np.concatenate([data, own[present] / norms[present]]),
+         (np.concatenate([rows, present]), np.concatenate([best.indices, self_columns[present]]))),
+        shape=best.shape,
+    ), own
+
+
+def _without_self(matrix, columns):
+    """Drop the entry (row, columns[row]) of each CSR row: a report is never its own candidate."""
+    own = matrix.indices == columns[_row_ids(matrix)]
+    if own.any():
+        matrix.data[own] = 0
+        matrix.eliminate_zeros()
+    return matrix
+
+
+# -- the index -----------------------------------------------------------------------------
+
+
+class _Labels:
+    """Label → column numbering of one kind of context (tags, hospitals, regions)."""
+
+    def __init__(self):
+        self.ids, self.df, self._keys = {}, [], {}
+
+    def key(self, label):
+        # normalise_key is a regex and a Unicode pass; a site repeats the same labels.
+        key = self._keys.get(label)
+        if key is None:
+            key = self._keys[label] = normalise_key(label) if str(label).strip() else ""
+        return key
+
+    def count(self, labels):
+        """Number the labels of one published report and count it in their frequency."""
+        keys = sorted({self.key(label) for label in labels} - {""})
+        for key in keys:
+            column = self.ids.setdefault(key, len(self.ids))
+            if column == len(self.df):
+                self.df.append(0)
+            self.df[column] += 1
+        return keys
+
+    def matrix(self, label_lists, n):
+        """Rows weighted so that the product of two rows is their agreement from 0 to 1:
+        the rarity of each shared label, over sqrt(|A| × |B|)."""
+        df = np.array(self.df, dtype=np.float64)
+        rarity = np.log((1 + n) / np.maximum(df, 1)) / math.log(1 + n) if n else df
+        rows = []
+        for labels in label_lists:
+            keys = sorted({self.key(label) for label in labels} - {""})
+            columns = [self.ids[key] for key in keys if key in self.ids]
+            size = math.sqrt(len(keys)) if keys else 1.0
+            rows.append((columns, [math.sqrt(rarity[c]) / size for c in columns]))
+        return _csr(rows, len(self.ids))
+
+
+class _Ids(dict):
+    """word → number: a new word gets the next number (dict lookups call __missing__)."""
+
+    def __missing__(self, key):
+        value = self[key] = len(self)
+        return value
 
 
 class RelatedIndex:
-    """Inverted index over the published reports, built once per site build."""
+    """Text vectors, candidates and context of the published reports, built once per build."""
 
     def __init__(self, reports, settings=None, analyzer=None):
         self.reports = list(reports)
@@ -112,16 +253,11 @@ class RelatedIndex:
         n = len(reports)
 
         stamps = [report.date.timestamp() for report in reports]
-        self.by_recency = sorted(range(n), key=lambda i: (-stamps[i], reports[i].slug))
+        self.by_recency = sorted(
+            range(n), key=lambda i: (-stamps[i], reports[i].slug, reports[i].rubrique))
         self.rank = [0] * n
         for position, i in enumerate(self.by_recency):
             self.rank[i] = position
-        newest = max(stamps, default=0.0)
-        decay = self.settings.recency_weight
-        half_life = self.settings.recency_half_life_days * 86400
-        self.recency = [
-            1 - decay + decay * 0.5 ** ((newest - stamp) / half_life) for stamp in stamps
-        ]
         self.by_rubrique = {}
         for i in self.by_recency:
             self.by_rubrique.setdefault(reports[i].rubrique, []).append(i)
@@ -131,154 +267,248 @@ class RelatedIndex:
             self._slug_positions.setdefault(report.slug, []).append(i)
             self._slug_positions.setdefault(f"{report.rubrique}/{report.slug}", []).append(i)
 
-        terms = [self._term_counts(report) for report in reports]
-        tags = [self._keys(report.tags, _TAG) for report in reports]
-        self.df = {}
-        for counts in terms:
-            for term in counts:
-                self.df[_TEXT + term] = self.df.get(_TEXT + term, 0) + 1
-        for keys in tags:
-            for key in keys:
-                self.df[key] = self.df.get(key, 0) + 1
-        # Topicality: the rubriques are the editors' own topic labels. A word or tag whose
-        # reports sit mostly in one rubrique (« myélome ») is about a subject; one spread
-        # over many (« greffe » in haematology and burns, « domicile ») is not.
-        per_rubrique = {}
-        for report, counts, keys in zip(reports, terms, tags, strict=True):
-            rubrique = report.rubrique
-            for key in [_TEXT + term for term in counts] + keys:
-                bucket = per_rubrique.get(key)
-                if bucket is None:
-                    per_rubrique[key] = {rubrique: 1}
-                else:
-                    bucket[rubrique] = bucket.get(rubrique, 0) + 1
-        self.topicality = {
-            key: (max(bucket.values()) + 1) / (self.df[key] + 1)
-            for key, bucket in per_rubrique.items()
-        }
-
-        self.context_df = {}
-        self.contexts = []
-        for report in reports:
-            context = self._context_of(report)
-            self.contexts.append(context)
-            for key in context[2]:
-                self.context_df[key] = self.context_df.get(key, 0) + 1
-            if context[1]:
-                self.context_df[context[1]] = self.context_df.get(context[1], 0) + 1
-
-        postings = {}
-        self.queries = []
-        for i in range(n):
-            query, values = self._vector(terms[i], tags[i], minimum_df=2)
-            self.queries.append(query)
-            for key, value in values:
-                postings.setdefault(key, []).append((i, value))
-        cap = self.settings.candidates_per_term
-        rank = self.rank
-        for plist in postings.values():
-            # Strongest postings first, newer first on equal strength: when a common word
-            # is cut to `cap` reports, those kept are the most relevant ones.
-            plist.sort(key=lambda entry: (-entry[1], rank[entry[0]]))
-            del plist[cap:]
-        self.postings = postings
-        self._stage = None
+        # Internally every matrix row and column is a report in recency order (`rank`), so
+        # the same reports given in any order give the same floats and the same ties.
+        self._order = np.array(self.by_recency, dtype=np.int64)
+        self._extras = {}
+        canonical = [reports[i] for i in self.by_recency]
+        newest = max(stamps, default=0.0)
+        half_life = self.settings.recency_half_life_days * 86400
+        self._recency = np.array(
+            [0.5 ** ((newest - report.date.timestamp()) / half_life) for report in canonical])
+        self._build_context(canonical)
+        self._build_vectors(canonical)
+        self._build_candidates()
 
     # -- features -----------------------------------------------------------------------
 
-    def _term_counts(self, report):
-        counts = self.analyzer.stems(report.title, TITLE_WEIGHT)
-        self.analyzer.stems(report.summary, SUMMARY_WEIGHT, into=counts)
-        self.analyzer.stems(report.body, 1, into=counts)
-        return counts
+    def _word_counts(self, reports, grow):
+        """[reports × words] counts of the folded words of title (×2), standfirst and body.
 
-    @staticmethod
-    def _keys(labels, prefix):
-        return sorted({prefix + normalise_key(label) for label in labels if str(label).strip()})
+        Only distinct words are handled in Python; stems and fragments come from one
+        sparse product with the word → feature table, each word stemmed once per build.
+        """
+        ids = self._word_ids
+        columns, values = [], []
+        for report in reports:
+            counts = self.analyzer.words(" ".join(
+                [report.title] * TITLE_WEIGHT + [report.summary] * SUMMARY_WEIGHT + [report.body]))
+            if grow:
+                found = np.fromiter(map(ids.__getitem__, counts), dtype=np.int32, count=len(counts))
+            else:
+                found = np.array([ids.get(word, -1) for word in counts], dtype=np.int32)
+            # NumPy arrays per report, not one list of every count: a list of millions of
+            # Python ints would be the largest thing in memory.
+            columns.append(found)
+            values.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        indptr = np.zeros(len(reports) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(found) for found in columns])
+        matrix = sparse.csr_matrix(
+            (np.concatenate(values) if values else np.zeros(0, np.float32),
+             np.concatenate(columns) if columns else np.zeros(0, np.int32), indptr),
+            shape=(len(reports), len(ids) if grow else self._mapping.shape[0]))
+        if not grow:
+            # Words no published report uses: no feature.
+            matrix.data[matrix.indices < 0] = 0
+            matrix.indices[matrix.indices < 0] = 0
+            matrix.eliminate_zeros()
+        return matrix
 
-    def _context_of(self, report):
-        """(rubrique, region key, hospital keys) of a report."""
-        region = _REGION + normalise_key(report.region) if str(report.region).strip() else ""
-        return report.rubrique, region, tuple(self._keys(report.hospitals, _HOSPITAL))
+    def _build_vectors(self, canonical):
+        """TF-IDF vectors of stems and stem fragments, published reports in recency order."""
+        n = len(canonical)
+        self._word_ids = _Ids()
+        words = self._word_counts(canonical, grow=True)
+        feature_ids, per_stem, rows, columns = {}, {}, [], []
+        for word, row in self._word_ids.items():
+            stem = self.analyzer.stem(word)
+            if not stem:
+                continue
+            keys = per_stem.get(stem)
+            if keys is None:
+                keys = per_stem[stem] = [
+                    feature_ids.setdefault(key, len(feature_ids))
+                    for key in (stem, *("#" + piece for piece in fragments(stem, FRAGMENT_LENGTH)))
+                ]
+            rows.extend([row] * len(keys))
+            columns.extend(keys)
+        # word → its stem and the stem's fragments (a stem's features are never shared
+        # with a fragment's: fragments carry a « # »).
+        self._mapping = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32),
+             (np.array(rows, dtype=np.int32), np.array(columns, dtype=np.int32))),
+            shape=(len(self._word_ids), len(feature_ids)))
+        del feature_ids, per_stem, rows, columns
+        # Blocks of reports, twice (frequencies, then vectors): the full [reports ×
+        # features] matrix is never in memory at once.
+        width = self._mapping.shape[1]
+        df = np.zeros(width, dtype=np.int64)
+        for start in range(0, n, BUILD_BLOCK):
+            df += np.bincount((words[start:start + BUILD_BLOCK] @ self._mapping).indices,
+                              minlength=width)
+        # A feature of a single report links it to nothing: it only dilutes its vector.
+        self._idf = np.where(df >= 2, np.log((1 + n) / np.maximum(df, 1)), 0.0).astype(np.float32)
+        # Postings: for each feature, the `candidates_per_term` reports it weighs most in
+        # (all of them when several weigh the same at the cut), kept up to date block
+        # after block.
+        cap = self.settings.candidates_per_term
+        queries, postings = [], []
+        for start in range(0, n, BUILD_BLOCK):
+            vectors = self._weigh((words[start:start + BUILD_BLOCK] @ self._mapping).tocsr())
+            queries.append(_cut_rows(vectors, self.settings.terms_per_report))
+            # Each block's best reports per feature: together they hold the site's best.
+            postings.append(_cut_rows(vectors.T.tocsr(), cap))
+            del vectors
+        self.postings = _cut_rows(sparse.hstack(postings, format="csr"), cap) if postings else (
+            sparse.csr_matrix((width, 0), dtype=np.float32))
+        self._queries = sparse.vstack(queries, format="csr") if queries else (
+            sparse.csr_matrix((0, width), dtype=np.float32))
 
-    def _vector(self, counts, tags, minimum_df):
-        """Return (query, postings) of one report.
+    def _vectors_of(self, reports):
+        """Vectors of reports outside the index, in the index's features and weights."""
+        return self._weigh((self._word_counts(reports, grow=False) @ self._mapping).tocsr())
 
-        query: [(feature, weight as the report asking)], postings: [(feature, value as a
-        candidate)]; their product, summed over shared features, is the content similarity.
-        Features of fewer than `minimum_df` reports cannot link the report to another and
-        are left out, norm included: a report's unique words (names, places) would only
-        dilute what it shares with others.
+    def _weigh(self, features):
+        features.data *= self._idf[features.indices]
+        features.eliminate_zeros()
+        return _normalise_rows(features)
+
+    # -- steps 2 and 3: words, then neighbours ------------------------------------------
+
+    def _build_candidates(self):
+        n = len(self.reports)
+        own = np.arange(n)
+        words = self._lexical(self._queries, own)
+        del self._queries
+        # The larger of the two directions: each is a lower bound of the cosine.
+        words = words.maximum(words.T).tocsr()
+        self._graph = self._neighbour_stage(words, own)
+        self._ranked = self._rank(self._graph["text"], self._context, np.arange(n))
+
+    def _lexical(self, queries, own):
+        """[rows × published] word scores: the CANDIDATES best of each row (own report excluded).
+
+        `queries`: the reports' vectors, each cut to its `terms_per_report` strongest features.
         """
         n = len(self.reports)
-        weights = self.settings.weights
-        df, topicality = self.df, self.topicality
-        log = math.log
-        scored = []
-        norm = 0.0
-        for term, count in counts.items():
-            key = _TEXT + term
-            frequency = df.get(key, 0)
-            if frequency >= minimum_df:
-                weight = count * log((1 + n) / frequency) * topicality.get(key, 1.0)
-                norm += weight * weight
-                scored.append((-weight, key))
-        query, values = [], []
-        if scored and norm and weights["text"]:
-            norm = math.sqrt(norm)
-            scored.sort()
-            # A word far weaker than the report's strongest one is on nearly every report
-            # (« service », « patients »): it would cost a full posting list for nothing.
-            floor = -scored[0][0] * MIN_RELATIVE_WEIGHT
-            for negative, key in scored[: self.settings.terms_per_report]:
-                if -negative < floor:
-                    break
-                value = -negative / norm
-                query.append((key, weights["text"] * value))
-                values.append((key, value))
-        shared = [key for key in tags if df.get(key, 0) >= minimum_df]
-        if shared and weights["tags"]:
-            # Divided by the report's full tag count: an unshared tag still dilutes.
-            value = 1 / math.sqrt(len(tags))
-            for key in shared:
-                query.append((key, weights["tags"] * _rarity(df[key], n) * value * topicality.get(key, 1.0)))
-                values.append((key, value))
-        return query, values
+        blocks = []
+        for start in range(0, queries.shape[0], BLOCK):
+            block = (queries[start:start + BLOCK] @ self.postings).tocsr()
+            if own is not None:
+                block = _without_self(block, own[start:start + BLOCK])
+            blocks.append(_cut_rows(block, CANDIDATES))
+        if not blocks:
+            return sparse.csr_matrix((0, n))
+        return _top_per_row(sparse.vstack(blocks, format="csr", dtype=np.float64), CANDIDATES)
 
-    def _prepare(self, context):
-        """A target's context, ready to be compared with many candidates."""
-        rubrique, region, hospitals = context
-        n = len(self.reports)
+    def _neighbour_stage(self, words, own):
+        """Text scores after GRAPH_ROUNDS rounds of neighbourhood overlap.
+
+        `own` gives each row's own column for the published reports (None for reports
+        outside the index); their profiles are compared with those of the published
+        reports, kept from the index's own rounds.
+        """
+        k = self.settings.neighbours
+        scores = words
+        rounds = []
+        for round_number in range(GRAPH_ROUNDS):
+            profiles, best = _profiles(scores, k, own)
+            if own is not None:
+                # A report in everyone's neighbourhood is compared through the CANDIDATES
+                # profiles it weighs most in, like a common word: the work stays linear.
+                published = _cut_rows(profiles.T.tocsr(), CANDIDATES)
+            else:
+                published = self._graph["published"][round_number]
+            rounds.append(published)
+            overlap = (profiles @ published).tocsr()
+            if own is not None:
+                overlap = _without_self(overlap, own)
+            # The overlap (0 to 1) is scaled by the report's best score: a report whose
+            # closest match is weak keeps weak scores, so the threshold still means
+            # « nothing on the same subject » after this stage.
+            overlap = sparse.diags(best) @ overlap
+            scores = ((1 - GRAPH_BLEND) * scores + GRAPH_BLEND * overlap).tocsr()
+            keep = CANDIDATES if round_number + 1 < GRAPH_ROUNDS else RERANK_DEPTH
+            scores = _top_per_row(scores, keep)
+        return {"words": words, "published": rounds, "text": scores}
+
+    # -- context ------------------------------------------------------------------------
+
+    def _build_context(self, canonical):
+        n = len(canonical)
+        self._tags, self._hospitals, self._regions = _Labels(), _Labels(), _Labels()
+        self._rubriques = {}
+        for report in canonical:
+            self._rubriques.setdefault(report.rubrique, len(self._rubriques))
+            self._tags.count(report.tags)
+            self._hospitals.count(report.hospitals)
+            self._regions.count([report.region])
         weights = self.settings.weights
-        region_part = weights["region"] * _rarity(self.context_df[region], n) if region else 0.0
-        hospital_parts = {
-            key: weights["hospitals"] * _rarity(self.context_df[key], n) / math.sqrt(len(hospitals))
-            for key in hospitals
-            if key in self.context_df
+        total = sum(weights[signal] for signal in SIGNALS)
+        # Each signal agrees from 0 to 1; the weights share CONTEXT_MAX between them.
+        self._context_scale = {
+            signal: (CONTEXT_MAX * weights[signal] / total if total else 0.0) for signal in SIGNALS
         }
-        return rubrique, region, region_part, hospital_parts, weights["rubrique"]
+        self._context = self._context_of(canonical)
+        df = np.array(self._regions.df, dtype=np.float64)
+        self._region_rarity = (np.log((1 + n) / np.maximum(df, 1)) / math.log(1 + n)
+                               if n else df)
 
-    def _context_parts(self, prepared, j):
-        """Weighted (hospitals, region, rubrique) agreement between a target and report j."""
-        rubrique, region, region_part, hospital_parts, rubrique_part = prepared
-        other_rubrique, other_region, other_hospitals = self.contexts[j]
-        hospital_part = 0.0
-        if hospital_parts and other_hospitals:
-            for key in other_hospitals:
-                if key in hospital_parts:
-                    hospital_part += hospital_parts[key]
-            hospital_part /= math.sqrt(len(other_hospitals))
-        return (
-            hospital_part,
-            region_part if region and other_region == region else 0.0,
-            rubrique_part if rubrique == other_rubrique else 0.0,
-        )
+    def _context_of(self, reports):
+        """Context of reports as arrays and matrices, in the published reports' numbering."""
+        n = len(self.reports)
+        regions = [self._regions.key(report.region) for report in reports]
+        return {
+            "rubrique": np.array([self._rubriques.get(report.rubrique, -1) for report in reports],
+                                 dtype=np.int64),
+            "region": np.array([self._regions.ids.get(key, -1) if key else -1 for key in regions],
+                               dtype=np.int64),
+            "tags": self._tags.matrix([report.tags for report in reports], n),
+            "hospitals": self._hospitals.matrix([report.hospitals for report in reports], n),
+        }
 
-    def _final(self, prepared, j, content):
-        hospital_part, region_part, rubrique_part = self._context_parts(prepared, j)
-        # Same order of additions as the loop in _select(), so both give the same float.
-        factor = 1.0 + rubrique_part + region_part + hospital_part
-        return round(content * factor * self.recency[j], PRECISION)
+    def _context_parts(self, context, rows, columns):
+        """{signal: nudge} for the pairs (query row, published column), each a share of text."""
+        published, scale = self._context, self._context_scale
+
+        def shared(kind):
+            if not published[kind].nnz:
+                return np.zeros(len(rows))
+            return np.asarray(context[kind][rows].multiply(published[kind][columns]).sum(axis=1)).ravel()
+
+        same_region = (context["region"][rows] == published["region"][columns]) & (
+            context["region"][rows] >= 0)
+        agree = {
+            "tags": shared("tags"),
+            "hospitals": shared("hospitals"),
+            "region": np.where(same_region, self._region_rarity[np.maximum(published["region"][columns], 0)]
+                               if len(self._region_rarity) else 0.0, 0.0),
+            "rubrique": ((context["rubrique"][rows] == published["rubrique"][columns])
+                         & (context["rubrique"][rows] >= 0)).astype(np.float64),
+            "recency": self._recency[columns],
+        }
+        return {signal: scale[signal] * agree[signal] for signal in SIGNALS}
+
+    def _rank(self, text, context, own):
+        """Each row's candidates, best first, as [(score, text, published position)].
+
+        score = text × (1 + nudge), the nudge capped at CONTEXT_MAX whatever the weights:
+        this line is the rule « the text decides ».
+        """
+        rows, columns = _row_ids(text), text.indices
+        values = np.round(text.data, PRECISION)
+        parts = self._context_parts(context, rows, columns)
+        nudge = np.minimum(sum(parts.values()), CONTEXT_MAX)
+        scores = np.round(values * (1 + nudge), PRECISION)
+        # Best score first; equal scores: the newer report (lower column), then the slug.
+        order = np.lexsort((columns, -scores, rows))
+        positions = self._order[columns[order]].tolist()
+        scores, values = scores[order].tolist(), values[order].tolist()
+        bounds = np.searchsorted(rows[order], np.arange(text.shape[0] + 1)).tolist()
+        return [
+            [(scores[x], values[x], positions[x]) for x in range(start, stop)]
+            for start, stop in pairwise(bounds)
+        ]
 
     # -- ranking ------------------------------------------------------------------------
 
@@ -286,100 +516,38 @@ class RelatedIndex:
         """Positions of the published reports answering to `slug` (or `rubrique/slug`)."""
         return self._slug_positions.get(slug, [])
 
-    def query_for(self, report):
-        """Query vector of a report that is not in the index (a draft, a hidden report)."""
-        counts = self._term_counts(report)
-        query, _values = self._vector(counts, self._keys(report.tags, _TAG), minimum_df=1)
-        return query
+    def add_extras(self, reports):
+        """Search reports outside the index (drafts, hidden) all at once; never listed."""
+        new = [report for report in reports if id(report) not in self._extras]
+        if not new or not self.reports:
+            return
+        queries = _cut_rows(self._vectors_of(new), self.settings.terms_per_report)
+        graph = self._neighbour_stage(self._lexical(queries, None), None)
+        context = self._context_of(new)
+        graph["context"] = context
+        ranked = self._rank(graph["text"], context, None)
+        for row, report in enumerate(new):
+            self._extras[id(report)] = (report, graph, row, ranked[row])
 
-    def _accumulate(self, query, exclude):
-        scores = {}
-        get = scores.get
-        postings = self.postings
-        for key, weight in query:
-            plist = postings.get(key)
-            if plist is None:
-                continue
-            for j, value in plist:
-                scores[j] = get(j, 0.0) + weight * value
-        for j in exclude:
-            scores.pop(j, None)
-        return scores
-
-    def _first_stage(self, query, self_position, context):
-        """The RERANK_DEPTH best candidates as (score, position), best first."""
-        scores = self._accumulate(query, () if self_position is None else (self_position,))
-        ordered = sorted(scores.items(), key=itemgetter(1), reverse=True)
-        rubrique, region, region_part, hospital_parts, rubrique_part = self._prepare(context)
-        contexts, recency, rank = self.contexts, self.recency, self.rank
-        ceiling = 1 + sum(hospital_parts.values()) + region_part + rubrique_part
-        depth = RERANK_DEPTH
-        best, kept = [], []
-        for j, content in ordered:
-            # Stop once even the largest context share cannot lift the next candidate
-            # into the best `depth`: the rest of the list is never looked at.
-            if len(best) == depth and content * ceiling < best[0] - 10**-PRECISION:
-                break
-            # _final() inlined: this loop runs for every candidate of every report.
-            other_rubrique, other_region, other_hospitals = contexts[j]
-            factor = 1.0
-            if rubrique == other_rubrique:
-                factor += rubrique_part
-            if region and region == other_region:
-                factor += region_part
-            if hospital_parts and other_hospitals:
-                shared = 0.0
-                for key in other_hospitals:
-                    if key in hospital_parts:
-                        shared += hospital_parts[key]
-                factor += shared / math.sqrt(len(other_hospitals))
-            final = round(content * factor * recency[j], PRECISION)
-            kept.append((-final, rank[j], j))
-            if len(best) < depth:
-                heapq.heappush(best, final)
-            elif final > best[0]:
-                heapq.heapreplace(best, final)
-        kept.sort()
-        return [(-negative, j) for negative, _rank, j in kept[:depth]]
-
-    def _stage_one(self):
-        """First-stage candidates of every published report and their neighbour sets."""
-        if self._stage is None:
-            k = self.settings.neighbours
-            candidates = [
-                self._first_stage(self.queries[i], i, self.contexts[i])
-                for i in range(len(self.reports))
-            ]
-            neighbours = [frozenset(j for _score, j in found[:k]) for found in candidates]
-            self._stage = (candidates, neighbours)
-        return self._stage
-
-    def _rescore(self, candidates, own_neighbours):
-        """Second stage: [(score, position)] raised by the neighbours each shares with the target."""
-        _candidates, neighbours = self._stage_one()
-        weight = self.settings.weights["neighbours"] / self.settings.neighbours
-        return [
-            (round(score * (1 + weight * len(own_neighbours & neighbours[j])), PRECISION), j)
-            if weight
-            else (score, j)
-            for score, j in candidates
-        ]
+    def _where(self, i=None, report=None):
+        """(neighbour stage, matrix row, context, ranked candidates) of a report."""
+        if i is not None:
+            row = self.rank[i]
+            return self._graph, row, self._context, self._ranked[row]
+        self.add_extras([report])
+        _report, graph, row, ranked = self._extras[id(report)]
+        return graph, row, graph["context"], ranked
 
     def related(self, i, pins=(), limit=None):
         """Related positions for published report `i`; `pins` (positions) come first."""
-        candidates, neighbours = self._stage_one()
-        scored = self._rescore(candidates[i], neighbours[i])
-        return self._select(scored, i, self.reports[i].rubrique, pins, limit)
+        return self._select(self._ranked[self.rank[i]], i, self.reports[i].rubrique, pins, limit)
 
     def related_for(self, report, pins=(), limit=None):
         """Related positions for a report outside the index (draft or hidden)."""
-        scored = self._scored_for(report)
-        return self._select(scored, None, report.rubrique, pins, limit)
-
-    def _scored_for(self, report):
-        candidates = self._first_stage(self.query_for(report), None, self._context_of(report))
-        own = frozenset(j for _score, j in candidates[: self.settings.neighbours])
-        return self._rescore(candidates, own)
+        if not self.reports:
+            return list(pins)
+        ranked = self._where(report=report)[3]
+        return self._select(ranked, None, report.rubrique, pins, limit)
 
     def _select(self, scored, self_position, rubrique, pins, limit):
         limit = self.settings.max_items if limit is None else limit
@@ -389,15 +557,15 @@ class RelatedIndex:
         exclude = set(chosen)
         if self_position is not None:
             exclude.add(self_position)
-        rank, min_score = self.rank, self.settings.min_score
-        ordered = sorted((-score, rank[j], j) for score, j in scored if j not in exclude)
+        min_score = self.settings.min_score
 
-        # Reports on the same subject, best first.
-        for negative, _rank, j in ordered:
-            if -negative < min_score or len(chosen) >= limit:
+        # Reports on the same subject (text score at the threshold or above), best first.
+        for _score, text, j in scored:
+            if len(chosen) >= limit:
                 break
-            chosen.append(j)
-            exclude.add(j)
+            if text >= min_score and j not in exclude:
+                chosen.append(j)
+                exclude.add(j)
         if len(chosen) >= limit:
             return chosen
 
@@ -410,7 +578,7 @@ class RelatedIndex:
                     return chosen
 
         # A rubrique too small: the best remaining candidates, then the newest reports.
-        for j in [j for _negative, _rank, j in ordered] + self.by_recency:
+        for j in [j for *_rest, j in scored] + self.by_recency:
             if j not in exclude:
                 chosen.append(j)
                 exclude.add(j)
@@ -423,93 +591,44 @@ class RelatedIndex:
     def explain(self, i=None, report=None, limit=10):
         """Candidates of one report with their score broken down by signal, best first.
 
-        Give `i` for a published report or `report` for a draft. Each row holds what each
-        signal adds to the first-stage score before recency (text and tags make the
-        content; hospitals, region and rubrique add their share of it), the recency
-        factor, what shared neighbours add, and the score used for ranking:
-        (text + tags + hospitals + region + rubrique) × recency + neighbours.
+        Each row: `cosine` (the word score before the neighbour stage), `text` and its two
+        parts `words` (what the word score still weighs after the neighbour stage) and
+        `neighbours` (the rest), one entry per non-text signal, `score` (text + the
+        non-text entries) and `share`, each one's part of the score from 0 to 1.
         """
-        if report is None:
-            query, context = self.queries[i], self.contexts[i]
-            candidates, neighbours = self._stage_one()
-            first, scored = candidates[i], self._rescore(candidates[i], neighbours[i])
-        else:
-            query, context = self.query_for(report), self._context_of(report)
-            first = self._first_stage(query, None, context)
-            scored = self._scored_for(report)
-        prepared = self._prepare(context)
-        wanted = {j for _score, j in first}
-        parts = {j: {"text": 0.0, "tags": 0.0} for j in wanted}
-        for key, weight in query:
-            signal = "text" if key.startswith(_TEXT) else "tags"
-            for j, value in self.postings.get(key, ()):
-                if j in wanted:
-                    parts[j][signal] += weight * value
+        if not self.reports:
+            return []
+        graph, row, context, ranked = self._where(i, report)
+        ranked = ranked[:limit]
+        words = graph["words"]
+        start, stop = words.indptr[row], words.indptr[row + 1]
+        direct = dict(zip(self._order[words.indices[start:stop]].tolist(),
+                          words.data[start:stop].tolist(), strict=True))
+        columns = np.array([self.rank[j] for _s, _t, j in ranked], dtype=np.int64)
+        parts = self._context_parts(context, np.full(len(ranked), row), columns)
         rows = []
-        for (first_score, j), (score, _same) in zip(first, scored, strict=True):
-            row = parts[j]
-            content = row["text"] + row["tags"]
-            hospitals, region, rubrique = self._context_parts(prepared, j)
-            rows.append({
+        for x, (score, text, j) in enumerate(ranked):
+            lexical = (1 - GRAPH_BLEND) ** GRAPH_ROUNDS * direct.get(j, 0.0)
+            nudges = {signal: float(parts[signal][x]) for signal in SIGNALS}
+            total = sum(nudges.values())
+            factor = min(total, CONTEXT_MAX) / total if total else 0.0
+            entry = {
                 "position": j,
                 "slug": self.reports[j].slug,
                 "title": self.reports[j].title,
-                **row,
-                "hospitals": content * hospitals,
-                "region": content * region,
-                "rubrique": content * rubrique,
-                "recency": self.recency[j],
-                "neighbours": score - first_score,
+                "cosine": direct.get(j, 0.0),
+                "text": text,
+                "words": lexical,
+                "neighbours": text - lexical,
+                **{signal: text * value * factor for signal, value in nudges.items()},
                 "score": score,
-            })
-        rows.sort(key=lambda row: (-row["score"], self.rank[row["position"]]))
-        return rows[:limit]
-
-
-def resolve_pins(report, index, unlisted_slugs, limit):
-    """Positions pinned by an editor's `Related:`, in their order, and notices for the bad ones.
-
-    `unlisted_slugs` are the slugs of drafts, hidden and future-dated reports: pinning one
-    of those is reported as such rather than as an unknown slug.
-    """
-    positions, notices = [], []
-    for slug in report.pins:
-        found = index.position(slug)
-        if slug in (report.slug, f"{report.rubrique}/{report.slug}"):
-            notices.append(Notice(
-                "related_articles: %s lists its own slug %r in Related:; remove it",
-                (report.source, slug)))
-        elif len(found) > 1:
-            notices.append(Notice(
-                "related_articles: %s pins %r in Related:, but several reports have that "
-                "slug; write it as <rubrique>/%s",
-                (report.source, slug, slug)))
-        elif found:
-            if found[0] in positions:
-                notices.append(Notice(
-                    "related_articles: %s pins %r twice in Related:; keep one",
-                    (report.source, slug)))
-            else:
-                positions.append(found[0])
-        elif slug in unlisted_slugs:
-            notices.append(Notice(
-                "related_articles: %s pins %r in Related:, which is a draft, hidden or "
-                "future-dated report; it is left out until it is published",
-                (report.source, slug)))
-        else:
-            close = difflib.get_close_matches(slug, [other.slug for other in index.reports], n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
-            notices.append(Notice(
-                "related_articles: %s pins unknown report %r in Related:; use the file name "
-                "of a published report without .md (%s)",
-                (report.source, slug, hint)))
-    if len(positions) > limit:
-        notices.append(Notice(
-            "related_articles: %s pins %d reports in Related: but only %d are shown; "
-            "remove some or raise RELATED_ARTICLES_MAX",
-            (report.source, len(positions), limit)))
-        positions = positions[:limit]
-    return positions, notices
+            }
+            entry["share"] = {
+                key: (entry[key] / score if score else 0.0)
+                for key in ("text", "words", "neighbours", *SIGNALS)
+            }
+            rows.append(entry)
+        return rows
 
 
 def compute_related(published, unlisted=(), settings=None):
@@ -521,13 +640,13 @@ def compute_related(published, unlisted=(), settings=None):
     """
     settings = settings or RelatedSettings()
     index = RelatedIndex(published, settings)
-    unlisted_slugs = {report.slug for report in unlisted}
-    unlisted_slugs |= {f"{report.rubrique}/{report.slug}" for report in unlisted}
+    unlisted_slugs = unlisted_names(unlisted)
     notices, for_published, for_unlisted = [], [], []
     for i, report in enumerate(index.reports):
         pins, pin_notices = resolve_pins(report, index, unlisted_slugs, settings.max_items)
         notices.extend(pin_notices)
         for_published.append(index.related(i, pins))
+    index.add_extras(unlisted)
     for report in unlisted:
         pins, pin_notices = resolve_pins(report, index, unlisted_slugs, settings.max_items)
         notices.extend(pin_notices)

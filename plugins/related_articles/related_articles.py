@@ -14,12 +14,18 @@ from datetime import UTC, datetime
 
 from pelican import signals
 
+from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report, is_public
+from pouls_common.rules import log_finding
 
 from .config import read_settings
-from .ranking import Report, compute_related, parse_pins
+from .pins import parse_pins
+from .ranking import Report, compute_related
 
 logger = logging.getLogger(__name__)
+
+# Plugins whose work this one uses, and what for (checked when the build starts).
+NEEDS = {"hospitals": "article.hospitals, a signal of the ranking"}
 
 
 def _names(values):
@@ -34,10 +40,6 @@ def _names(values):
 def report_from_article(article):
     """The plain Report the ranking reads, from a Pelican article."""
     metadata = article.metadata
-    hospitals = getattr(article, "hospitals", None)
-    if hospitals is None:
-        # The hospitals plugin may not have run yet: read the raw front matter instead.
-        hospitals = parse_pins(metadata.get("hospitals"))
     category = getattr(article, "category", None)
     return Report(
         slug=article.slug,
@@ -50,7 +52,7 @@ def report_from_article(article):
         # and repeat their warnings.
         body=getattr(article, "_content", "") or "",
         tags=_names(getattr(article, "tags", ())),
-        hospitals=_names(hospitals),
+        hospitals=_names(article.hospitals),
         region=str(metadata.get("region", "") or ""),
         pins=parse_pins(metadata.get("related")),
         source=article.relative_source_path or article.source_path,
@@ -58,8 +60,9 @@ def report_from_article(article):
 
 
 def check_settings(pelican):
-    """Fail the build at start-up, with the bad value quoted, rather than mid-way."""
+    """Fail the build at start-up, with the bad value or the missing plugin named, rather than mid-way."""
     read_settings(pelican.settings)
+    require_plugins(pelican, "related_articles", NEEDS)
 
 
 def attach_related_articles(generator):
@@ -76,8 +79,9 @@ def attach_related_articles(generator):
         [report_from_article(article) for article in others],
         settings,
     )
-    for notice in notices:
-        logger.warning(notice.message, *notice.args)
+    for finding in notices:
+        # The source is in the finding: pins.py names the file itself.
+        log_finding(logger, finding, finding.values["source"])
     for article, positions in zip(listable, for_listable, strict=True):
         article.related_articles = [listable[j] for j in positions]
     for article, positions in zip(others, for_others, strict=True):

@@ -20,9 +20,13 @@ from urllib.parse import quote, unquote
 from pelican import signals
 
 from pouls_common.output import replace_file
+from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 
 logger = logging.getLogger(__name__)
+
+# Plugins whose work this one uses, and what for (checked when the build starts).
+NEEDS = {"article_meta": "article.image, the picture to copy"}
 
 DEFAULT_WIDTHS = (480, 800)
 # Same encoder settings every build: same input, same bytes.
@@ -85,23 +89,24 @@ def write_variant(source, target, width):
 
 
 def validate_settings(pelican):
-    """Fail the build early, with the bad value quoted, when the setting is unusable."""
+    """Fail the build early, with the bad value quoted, when the setting or a plugin is missing."""
     ResponsiveImagesSettings.from_settings(pelican.settings)
+    require_plugins(pelican, "responsive_images", NEEDS)
 
 
 def attach_image_variants(generator):
     """Give every report with an image the list of its narrower copies."""
     options = ResponsiveImagesSettings.from_settings(generator.settings)
     for report in every_report(generator):
-        report.image_variants = plan_variants(getattr(report, "image", None), options.widths)
+        report.image_variants = plan_variants(report.image, options.widths)
 
 
 def write_image_variants(generator, writer):
     """Write each copy once, whatever the number of reports sharing the image."""
     written = set()
     for report in every_report(generator):
-        image = getattr(report, "image", None)
-        for src, width in getattr(report, "image_variants", []):
+        image = report.image
+        for src, width in report.image_variants:
             relative = unquote(src)
             if relative in written:
                 continue

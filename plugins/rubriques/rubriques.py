@@ -1,9 +1,10 @@
 """Rubriques: the folder a report lives in is its rubrique.
 
 Pelican names a folder category after the folder itself (`hematologie`). Readers
-should see « Hématologie », so the RUBRIQUES setting maps each folder to its label,
-and a report filed in a folder that is not declared there is a build warning that
-names the file and the fix.
+should see « Hématologie », so the RUBRIQUES setting maps each folder to its label.
+A report filed in a folder that is not declared there, or whose `Category:` header
+names another rubrique than its folder, is a build error that names the file and the
+fix; the rules are in rules.py, which `make check` calls too.
 
 The rubrique is also the first part of a report's address (`{category}/{slug}/`): once
 every report has its rubrique, `freeze_report_urls` computes each address once for the
@@ -18,11 +19,14 @@ from pelican import signals
 from pelican.urlwrappers import Category
 
 from pouls_common.reports import every_report
+from pouls_common.rules import log_finding
+
+from .rules import category_findings, folder_findings
 
 logger = logging.getLogger(__name__)
 
 
-class RubriquesSettingError(ValueError):
+class RubriquesSettingsError(ValueError):
     """RUBRIQUES in pelicanconf.py is not a mapping of clean folder names to labels."""
 
 
@@ -32,18 +36,18 @@ _FOLDER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 def validate_rubriques(value):
     """Return RUBRIQUES as a new dict, or raise with the bad entry quoted and the fix."""
     if not isinstance(value, dict) or not value:
-        raise RubriquesSettingError(
+        raise RubriquesSettingsError(
             f"rubriques: RUBRIQUES must be a non-empty dict of folder -> label, got {value!r}; "
             'write e.g. RUBRIQUES = {"urgences": "Urgences"} in pelicanconf.py'
         )
     for folder, label in value.items():
         if not isinstance(folder, str) or not _FOLDER.match(folder):
-            raise RubriquesSettingError(
+            raise RubriquesSettingsError(
                 f"rubriques: RUBRIQUES folder {folder!r} is not a clean folder name; "
                 "use lowercase ASCII letters, digits and hyphens, like 'femme-enfant'"
             )
         if not isinstance(label, str) or not label.strip():
-            raise RubriquesSettingError(
+            raise RubriquesSettingsError(
                 f"rubriques: RUBRIQUES[{folder!r}] = {label!r} is not a label; "
                 "give the rubrique's name as readers should see it, like 'Femme, mère, enfant'"
             )
@@ -63,26 +67,19 @@ def rubrique_label(folder, rubriques):
 def rename_categories(generator):
     """Give every report the French label of its folder's rubrique."""
     rubriques = generator.settings.get("RUBRIQUES", {})
-    articles_root = os.path.join(generator.path, *generator.settings["ARTICLE_PATHS"][:1])
+    roots = {os.path.abspath(os.path.join(generator.path, path)) for path in generator.settings["ARTICLE_PATHS"]}
     cache = {}
     for article in every_report(generator):
-        folder = os.path.basename(os.path.dirname(article.source_path))
-        if os.path.abspath(os.path.dirname(article.source_path)) == os.path.abspath(articles_root):
-            logger.warning(
-                "rubriques: %s is not in a rubrique folder; move it to content/articles/<rubrique>/",
-                article.relative_source_path,
-            )
-            continue
+        directory = os.path.dirname(article.source_path)
+        folder = os.path.basename(directory)
+        findings = folder_findings(folder, os.path.abspath(directory) in roots, rubriques)
+        # Without a header Pelican gives the folder's name here: only a header says more.
+        header = article.metadata.get("category")
+        findings += category_findings(getattr(header, "name", None), folder, rubriques)
+        for finding in findings:
+            log_finding(logger, finding, article.relative_source_path)
         label = rubrique_label(folder, rubriques)
-        if label is None:
-            logger.warning(
-                "rubriques: %s is in folder %r, which is not a rubrique; "
-                "move it to one of %s or add %r to RUBRIQUES in pelicanconf.py",
-                article.relative_source_path,
-                folder,
-                ", ".join(sorted(rubriques)),
-                folder,
-            )
+        if label is None or os.path.abspath(directory) in roots:
             continue
         if folder not in cache:
             category = Category(label, generator.settings)
