@@ -42,6 +42,7 @@ from urllib.parse import quote, unquote, urlencode
 from pelican import signals
 from PIL import Image
 
+from pouls_common.output import write_if_changed
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
@@ -224,17 +225,20 @@ def write_crops(source, jobs, cache_dir=None):
         data = handle.read()
     picture = None
     for target, crop in jobs:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
         cached = os.path.join(cache_dir, crop_cache_key(data, crop)) if cache_dir else None
         if cached and os.path.isfile(cached):
-            shutil.copyfile(cached, target)
+            with open(cached, "rb") as handle:
+                # Only when its bytes change: a rebuild with nothing changed writes nothing.
+                write_if_changed(target, handle.read())
             continue
         if picture is None:
             with Image.open(io.BytesIO(data)) as opened:
                 opened.load()
                 picture = _flat_rgb(opened)
         out = picture.resize((crop.width, crop.height), Image.LANCZOS, box=crop.box)
-        out.save(target, "JPEG", **JPEG_OPTIONS)
+        encoded = io.BytesIO()
+        out.save(encoded, "JPEG", **JPEG_OPTIONS)
+        write_if_changed(target, encoded.getvalue())
         if cached:
             # Written aside then renamed: two builds sharing the cache never read half a file.
             os.makedirs(cache_dir, exist_ok=True)

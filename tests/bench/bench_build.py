@@ -140,7 +140,17 @@ def _child(kind, corpus, output, profile_to=None, without=None, time_plugins=Fal
     if profile_to:
         profiler = cProfile.Profile()
         profiler.enable()
-    if kind == "pouls":
+    if kind == "steps":
+        # The publication steps (desk.steps.STEPS: the search index, then the .gz/.br
+        # copies) on a finished build, as `make publish` runs them before its swap.
+        import io
+
+        from desk.steps import finish_build
+
+        stream = io.StringIO()
+        finish_build(Path(output), load_settings("pelicanconf.py", content=corpus, output=output), stream)
+        extra = {"log": stream.getvalue()}
+    elif kind == "pouls":
         # The build of make html / make publish: every core (POULS_JOBS), the build cache
         # (POULS_BUILD_CACHE, set by the parent; BENCH_COLD=1: none at all).
         result = build_site(content=corpus, output=output, overrides=overrides, quiet=True,
@@ -148,7 +158,7 @@ def _child(kind, corpus, output, profile_to=None, without=None, time_plugins=Fal
         extra = {"rendered": result.written.rendered, "planned": result.written.planned,
                  "read": sum(stats.read for stats in result.read), "processes": result.written.processes,
                  "phases": result.phases}
-    else:
+    elif kind != "steps":
         Pelican(settings).run()
     if profile_to:
         profiler.disable()
@@ -452,6 +462,11 @@ def _hugo(site, output):
     return measured
 
 
+def _steps(corpus, output):
+    """The publication steps (search index, compression) on the build in `output`, timed."""
+    return _build("steps", corpus, output)
+
+
 def _edit_body(corpus, size, run):
     """Add a sentence to the body of one report in the middle of the corpus."""
     from corpus import RUBRIQUES
@@ -463,11 +478,18 @@ def _edit_body(corpus, size, run):
     return path
 
 
+def _step_file(relative):
+    """A file the publication steps write (search bundle, .gz/.br copies), not the build."""
+    return relative.startswith("pagefind" + os.sep) or relative.endswith((".gz", ".br"))
+
+
 def _same_tree(one, other):
-    """True when two folders hold the same paths with the same bytes."""
+    """True when two folders hold the same paths with the same bytes (the build's files:
+    a rebuild does not run the publication steps, a publication runs them on its own folder)."""
     def tree(folder):
-        return {os.path.relpath(os.path.join(root, name), folder): os.path.join(root, name)
-                for root, _, names in os.walk(folder) for name in names}
+        paths = {os.path.relpath(os.path.join(root, name), folder): os.path.join(root, name)
+                 for root, _, names in os.walk(folder) for name in names}
+        return {relative: path for relative, path in paths.items() if not _step_file(relative)}
 
     mine, theirs = tree(one), tree(other)
     if sorted(mine) != sorted(theirs):
@@ -486,7 +508,8 @@ def targets(sizes, rounds, preview_size, preview_edits, one_core_rounds, workdir
         corpus = make_corpus(workdir / f"corpus-{size}", size)
         hugo_site = make_hugo_site(workdir / f"hugo-{size}", size) if has_hugo else None
         kinds = ["vanilla", "pouls", *(["hugo"] if has_hugo else [])]
-        found = {"vanilla": [], "pouls": [], "hugo": [], "nochange": [], "warm": [], "identical": []}
+        found = {"vanilla": [], "pouls": [], "hugo": [], "nochange": [], "warm": [], "identical": [],
+                 "steps": [], "steps_nochange": []}
         previous_warm = None
         print(f"N = {size}: {runs} rounds of " + ", ".join(kinds) + " (cold), then Pouls with nothing changed "
               "and after one report's body is edited", flush=True)
@@ -505,15 +528,21 @@ def targets(sizes, rounds, preview_size, preview_edits, one_core_rounds, workdir
                     if previous_warm is not None:
                         # The edited corpus, built cold: the last rebuild must have the same bytes.
                         found["identical"].append(_same_tree(previous_warm, output))
+                    # What a publication adds to the build: the steps run before the swap.
+                    found["steps"].append(_steps(corpus, output))
                     found["nochange"].append(_build("pouls", corpus, output, cache=cache))
+                    # ...and run again on a site where nothing changed: they must write nothing.
+                    found["steps_nochange"].append(_steps(corpus, output))
                     _edit_body(corpus, size, run)
                     found["warm"].append(_build("pouls", corpus, output, cache=cache))
                     previous_warm = output
                 shown = found[kind][-1]
                 print(f"  round {run + 1}/{runs} {kind:8} {shown['wall']:7.2f} s wall {shown['cpu']:7.2f} s CPU "
                       f"{shown['pss_mb']:6.0f} MB", flush=True)
-            print(f"  round {run + 1}/{runs} Pouls, nothing changed {found['nochange'][-1]['wall']:.2f} s, "
-                  f"{found['nochange'][-1]['written']} files written; one body edited "
+            print(f"  round {run + 1}/{runs} publication steps {found['steps'][-1]['wall']:.2f} s; "
+                  f"Pouls, nothing changed {found['nochange'][-1]['wall']:.2f} s, "
+                  f"{found['nochange'][-1]['written']} files written, steps again "
+                  f"{found['steps_nochange'][-1]['written']} files written; one body edited "
                   f"{found['warm'][-1]['wall']:.2f} s, {found['warm'][-1]['rendered']} pages rendered", flush=True)
         check = _build("pouls", corpus, workdir / f"out-check-{size}")
         found["identical"].append(_same_tree(previous_warm, workdir / f"out-check-{size}"))
@@ -576,6 +605,13 @@ def targets_table(figures):
             f"{_fmt(vanilla)} ({_fmt(_median(found['vanilla'], 'cpu'))} CPU)", f"{ratio:.2f}×",
             f"{_fmt(hugo_wall)}" if hugo_wall else "",
             "met" if ratio <= 0.5 else f"missed by {ratio / 0.5 - 1:.0%}")
+    for size in sizes:
+        found = figures["sizes"][size]
+        steps, pouls = _median(found["steps"], "wall"), _median(found["pouls"], "wall")
+        vanilla = _median(found["vanilla"], "wall")
+        row(f"publication steps (Pagefind index + .gz/.br), {_n(size)} reports", "(no target: cost shown)",
+            f"{_fmt(steps)}; build + steps {_fmt(pouls + steps)}", f"{_fmt(vanilla)} (indexes nothing)",
+            f"{(pouls + steps) / vanilla:.2f}× (build + steps)", "", "—")
     largest = figures["sizes"][sizes[-1]]
     warm = _median(largest["warm"], "wall")
     identical = all(largest["identical"])
@@ -586,9 +622,11 @@ def targets_table(figures):
     for size in sizes:
         found = figures["sizes"][size]
         written = max(item["written"] for item in found["nochange"])
+        steps_written = max(item["written"] for item in found["steps_nochange"])
         row(f"rebuild with nothing changed, {_n(size)} reports", "writes 0 files",
-            f"{written} files written, {_fmt(_median(found['nochange'], 'wall'))}", "", "", "",
-            "met" if written == 0 else "missed")
+            f"{written} files written, {_fmt(_median(found['nochange'], 'wall'))}; publication steps again: "
+            f"{steps_written} files written, {_fmt(_median(found['steps_nochange'], 'wall'))}", "", "", "",
+            "met" if written == 0 and steps_written == 0 else "missed")
     if "preview" in figures:
         preview = figures["preview"]
         shown = statistics.median(preview["shown"])
@@ -649,10 +687,14 @@ measured alternately in the same run, each build in a fresh process.
   edit; then to the end of the full rebuild that follows.
 - *Peak memory*: the sum of the PSS of the build process and of every process it forked,
   sampled every 50 ms (pages shared copy-on-write count once).
-- Search indexing (Pagefind), once added as a publication step, is not part of these
-  builds: it runs after the build, on the published folder only. Count it as its own row
-  (`make publish` = build + steps), never inside the build rows compared with vanilla
-  Pelican and Hugo, which index nothing.
+- *Publication steps*: `desk.steps.STEPS` (the Pagefind search index, then the `.gz`/`.br`
+  copies), run in a fresh process on the cold build's folder, as `make publish` runs them
+  before its swap; `make publish` costs the build plus these. They are not inside the
+  cold-build rows compared with vanilla Pelican and Hugo, which index and compress
+  nothing. *Steps again*: the same steps on the same folder after the nothing-changed
+  rebuild; files written are counted by their modification time. The identity check of
+  the rebuild compares the build's files (the steps' files left out: a rebuild does not
+  run them).
 
 Other measures: `make bench BENCH_ARGS="2000 --profile"` (where a build spends its time,
 on one core), `--ablation` (what each plugin costs), `tests/bench/bench_preview.py 5000 5`.
