@@ -751,6 +751,8 @@ def main():
                              "one core, Hugo if installed) and write tests/bench/README.md")
     parser.add_argument("--target-sizes", default=",".join(map(str, TARGET_SIZES)),
                         help="sizes of the targets table (default 2000,10000)")
+    parser.add_argument("--target-rounds", type=int, default=None,
+                        help="rounds of each cold build per size (default 3 at the smallest size, 2 above)")
     parser.add_argument("--preview-size", type=int, default=PREVIEW_SIZE, help="reports of the preview measure")
     parser.add_argument("--edits", type=int, default=5, help="edits of the preview measure (default 5)")
     parser.add_argument("--without", help=argparse.SUPPRESS)
@@ -774,7 +776,9 @@ def main():
                   flush=True)
 
         with tempfile.TemporaryDirectory(prefix="pouls-bench-") as tmp:
-            figures = targets(sizes, {sizes[0]: 3, **dict.fromkeys(sizes[1:], 2)}, args.preview_size,
+            rounds = ({sizes[0]: 3, **dict.fromkeys(sizes[1:], 2)} if args.target_rounds is None
+                      else dict.fromkeys(sizes, args.target_rounds))
+            figures = targets(sizes, rounds, args.preview_size,
                               args.edits, one_core_rounds=2, workdir=Path(tmp), progress=progress)
         table = targets_table(figures)
         print("\n" + table)
