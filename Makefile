@@ -81,4 +81,4 @@ audit: venv
 	../shared/audit/audit_site.sh output "$${POULS_SITEURL:-https://pouls.example.fr}"
 
 clean:
-	rm -rf output .pytest_cache
+	rm -rf output .pytest_cache var/cache

@@ -161,6 +161,9 @@ RELATED_ARTICLES_MAX = 3
 # illustrations are 2 400 px wide (see tools/draw_sample_images.py): 1 200 px serves
 # a 704 px wide report image on a screen of twice the density.
 RESPONSIVE_IMAGES_WIDTHS = (480, 800, 1200)
+# The copies are kept between builds too, named after their source's content and recipe
+# (`make clean` empties var/cache): a publication only resizes new pictures.
+RESPONSIVE_IMAGES_CACHE_PATH = str(HERE / "var" / "cache" / "responsive_images")
 
 # Share crops (plugin social_cards) are kept between builds, named after their source's
 # content: `make publish` builds into a new folder each time and only resizes new pictures.

@@ -40,6 +40,9 @@ Image:
 ImageAlt:
 ImageCredit:
 Video:
+VideoFile:
+VideoPoster:
+VideoCaptions:
 Transcript:
 Sources:
 Related:
@@ -56,7 +59,11 @@ Comments: open
 [//]: # (Hospitals : les établissements concernés, séparés par des virgules, par exemple « CHU de Rennes, Centre hospitalier de Vannes ».)
 [//]: # (Region : la région, par exemple « Bretagne ».)
 [//]: # (Image : une image rangée dans content/images/, par exemple « images/service.jpg ». ImageAlt : ce qu’elle montre, pour qui ne la voit pas. ImageCredit : son auteur.)
-[//]: # (Video : l’adresse de la vidéo, https://… — un lien, jamais une vidéo intégrée. Transcript : sa transcription, ou un fichier texte rangé sous content/.)
+[//]: # (Video : l’adresse d’une vidéo sur une plateforme, https://… — un lien, jamais une vidéo intégrée.)
+[//]: # (VideoFile : une vidéo publiée avec le site, rangée dans content/videos/, par exemple « videos/reportage.mp4 », en MP4, WebM ou Ogg ; donnez VideoFile ou Video, pas les deux.)
+[//]: # (VideoPoster : l’image affichée avant la lecture, rangée dans content/images/, par exemple « images/reportage-affiche.jpg » ; elle sert aussi d’aperçu à un lien Video.)
+[//]: # (VideoCaptions : les sous-titres français de VideoFile, un fichier WebVTT rangé dans content/videos/, par exemple « videos/reportage.fr.vtt ».)
+[//]: # (Transcript : la transcription de la vidéo, obligatoire avec Video ou VideoFile : le texte, ou un fichier texte rangé sous content/.)
 [//]: # (Sources : « Libellé <https://adresse>; Autre libellé », séparées par des points-virgules, l’adresse est facultative.)
 [//]: # (Related : les slugs des reportages à montrer dans « Sur le même sujet », séparés par des virgules.)
 [//]: # (Comments : open pour ouvrir les commentaires, closed pour les fermer.)

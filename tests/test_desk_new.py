@@ -1,6 +1,7 @@
 """`make new`: a draft with every key explained, that builds and passes `make check` once filled in."""
 
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pelican.settings import read_settings
 
-from conftest import soup
+from conftest import SITES, soup
 from desk.checks import CheckSettings, check_site
 from desk.new import NewReportError, create_report, make_slug
 from pouls_common.paths import ROOT, python_path
@@ -21,6 +22,16 @@ SLUG = "les-urgences-pediatriques-de-l-hopital-s-agrandissent"
 
 def settings_for(content):
     return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
+
+
+def fill_in(path, values, body=None):
+    """Give header keys of the draft their values, and the body its text, as an editor would."""
+    text = path.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = re.sub(rf"^{key}:.*$", lambda _, key=key, value=value: f"{key}: {value}", text, count=1, flags=re.M)
+    if body:
+        text = text.replace("Écrivez ici le texte du reportage. Séparez les paragraphes par une ligne vide.", body)
+    path.write_text(text, encoding="utf-8")
 
 
 def problems_of(content, path):
@@ -37,7 +48,8 @@ def test_new_report_is_a_draft_with_slug_date_and_every_key(copy_site):
     assert header[:3] == [f"Title: {TITLE}", "Date: 2026-11-27 10:42", "Status: draft"]
     keys = [line.split(":", 1)[0] for line in header]
     assert keys == ["Title", "Date", "Status", "Summary", "Authors", "Tags", "Hospitals", "Region", "Image",
-                    "ImageAlt", "ImageCredit", "Video", "Transcript", "Sources", "Related", "Comments"]
+                    "ImageAlt", "ImageCredit", "Video", "VideoFile", "VideoPoster", "VideoCaptions", "Transcript",
+                    "Sources", "Related", "Comments"]
 
 
 def test_every_key_is_explained_in_french_below_the_header(copy_site):
@@ -46,9 +58,10 @@ def test_every_key_is_explained_in_french_below_the_header(copy_site):
     help_lines = [line for line in text.splitlines() if line.startswith("[//]: # (")]
     explained = {line[len("[//]: # ("):].split(" :")[0] for line in help_lines}
     for key in ("Title", "Date", "Status", "Summary", "Authors", "Tags", "Hospitals", "Region", "Image",
-                "Video", "Sources", "Related", "Comments", "Modified"):
+                "Video", "VideoFile", "VideoPoster", "VideoCaptions", "Transcript", "Sources", "Related",
+                "Comments", "Modified"):
         assert key in explained, key
-    assert "ImageAlt : ce qu’elle montre" in text and "Transcript : sa transcription" in text
+    assert "ImageAlt : ce qu’elle montre" in text and "Transcript : la transcription" in text
 
 
 def test_a_fresh_draft_builds_without_warning_and_shows_no_help_text(copy_site, build):
@@ -75,24 +88,55 @@ def test_a_fresh_draft_passes_make_check_with_only_a_reminder(copy_site):
 def test_once_filled_in_the_report_passes_make_check_and_is_published(copy_site, build):
     content = copy_site("desk-publish")
     path = create_report(TITLE, "urgences", settings_for(content), now=NOW)
-    text = path.read_text(encoding="utf-8")
-    text = (
-        text.replace("Date: 2026-11-27 10:42", "Date: 2026-03-12 08:00")
-        .replace("Status: draft", "Status: published")
-        .replace("Summary:\n", "Summary: Six box de plus et une salle d’attente pensée pour les familles.\n")
-        .replace("Authors:\n", "Authors: Rédaction de Pouls\n")
-        .replace("Tags:\n", "Tags: SAMU\n")
-        .replace("Related:\n", "Related: regulation-de-nuit\n")
-        .replace("Écrivez ici le texte du reportage. Séparez les paragraphes par une ligne vide.",
-                 "Le chantier a duré dix-huit mois, sans fermer un seul jour.")
-    )
-    path.write_text(text, encoding="utf-8")
+    fill_in(path, {"Date": "2026-03-12 08:00", "Status": "published",
+                   "Summary": "Six box de plus et une salle d’attente pensée pour les familles.",
+                   "Authors": "Rédaction de Pouls", "Tags": "SAMU", "Related": "regulation-de-nuit"},
+            body="Le chantier a duré dix-huit mois, sans fermer un seul jour.")
     report, problems = problems_of(content, path)
     assert report.ok and problems == []
     result = build(content)
     assert (result.errors, result.warnings) == ([], [])
     page = soup(result.output / "urgences" / SLUG / "index.html")
     assert page.select_one(".article-body").get_text(strip=True) == "Le chantier a duré dix-huit mois, sans fermer un seul jour."
+
+
+def test_once_filled_in_with_a_clip_the_report_passes_make_check_and_plays_it(copy_site, build):
+    content = copy_site("desk-publish")
+    # The clip, its poster, captions and transcript, as an editor would add them under content/.
+    clip = SITES / "video-reports"
+    for relative in ("videos/essai.mp4", "videos/essai.fr.vtt", "images/essai-affiche.png", "transcripts/essai.txt"):
+        (content / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip / relative, content / relative)
+    path = create_report(TITLE, "urgences", settings_for(content), now=NOW)
+    fill_in(path, {"Date": "2026-03-12 08:00", "Status": "published", "Summary": "Six box de plus, visités en vidéo.",
+                   "VideoFile": "videos/essai.mp4", "VideoPoster": "images/essai-affiche.png",
+                   "VideoCaptions": "videos/essai.fr.vtt", "Transcript": "transcripts/essai.txt"})
+    report, problems = problems_of(content, path)
+    assert report.ok and problems == []
+    result = build(content)
+    assert (result.errors, result.warnings) == ([], [])
+    [video] = soup(result.output / "urgences" / SLUG / "index.html").select("section.article-video video")
+    assert video["poster"] == "/images/essai-affiche.png"
+    assert video.select_one("source")["src"] == "/videos/essai.mp4"
+    assert video.select_one("track")["src"] == "/videos/essai.fr.vtt"
+
+
+def test_a_clip_whose_captions_and_poster_are_left_empty_is_named_by_make_check_and_the_build(copy_site, build):
+    # The template's empty `VideoCaptions:` and `VideoPoster:` are missing keys, not given ones.
+    content = copy_site("desk-publish")
+    (content / "videos").mkdir()
+    shutil.copyfile(SITES / "video-reports" / "videos" / "essai.mp4", content / "videos" / "essai.mp4")
+    path = create_report(TITLE, "urgences", settings_for(content), now=NOW)
+    fill_in(path, {"VideoFile": "videos/essai.mp4"})
+    _, problems = problems_of(content, path)
+    line = next(number for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("VideoFile:"))
+    at_key = [problem for problem in problems if problem.startswith(f"{path.relative_to(content.parent)}:{line}: ")]
+    assert any("VideoCaptions" in problem for problem in at_key), problems
+    assert any("VideoPoster" in problem for problem in at_key), problems
+    warnings = build(content).warnings
+    assert any("VideoFile has no VideoCaptions" in warning for warning in warnings), warnings
+    assert any("VideoFile has no VideoPoster" in warning for warning in warnings), warnings
 
 
 def test_an_existing_slug_is_refused_in_any_rubrique(copy_site):

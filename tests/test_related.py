@@ -9,7 +9,7 @@ import numpy
 import pytest
 
 from pouls_common.reports import is_public
-from related_articles.analysis import Analyzer, fold, fragments, normalise_key
+from related_articles.analysis import _WORD, Analyzer, fold, fragments, normalise_key, tokens
 from related_articles.config import RelatedArticlesSettingsError, RelatedSettings, read_settings
 from related_articles.ranking import (
     CONTEXT_MAX,
@@ -86,6 +86,30 @@ def test_derived_words_that_the_stemmer_keeps_apart_share_fragments():
 def test_labels_typed_differently_share_a_key():
     assert normalise_key("Hôpital de jour") == normalise_key("hopital  de JOUR") == "hopital de jour"
     assert fold("l\u2019œil") == "l oeil"
+
+
+def folded_words(text):
+    """The words the ranking counts, through the fast path (analysis.tokens)."""
+    return [word.decode("latin-1") for word in tokens(text) if len(word) > 1]
+
+
+@pytest.mark.parametrize("text", [
+    "L\u2019hôpital\u202f? «\u00a0Hôpitaux\u00a0» d\u02bcun cœur, l\u2018ex-æquo",
+    "<p>Les 400&nbsp;000 patients &amp; l&#8217;équipe</p> <a href=\"/x\">lien</a> 3e étage",
+    "Łódź, Ørsted, straße, ÉPILEPSIE, naïve, Noël ; Ωmega 😀 émoji x2 a à y",
+    "coût—délai–prix_unitaire/été\tà\nl’aube «\u2009»",
+])
+def test_the_fast_word_path_finds_exactly_the_folded_words(text):
+    assert folded_words(text) == _WORD.findall(fold(text))
+
+
+def test_the_fast_word_path_reads_every_sample_report_like_the_regex():
+    from pouls_common.paths import ROOT
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "content").rglob("*.md"))]
+    assert len(texts) >= 19
+    for text in texts:
+        assert folded_words(text) == _WORD.findall(fold(text))
 
 
 # -- settings ----------------------------------------------------------------------------

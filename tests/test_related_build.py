@@ -42,12 +42,12 @@ def test_block_lists_title_links_and_standfirsts_with_french_typography(build):
         standfirst = item.select_one(".card-standfirst").get_text(" ", strip=True)
         assert standfirst == linked.select_one(".standfirst").get_text(" ", strip=True)
         assert "'" not in standfirst and "&nbsp;" not in str(item)
-    # The two haematology/oncology reports first; burns and cardiac arrest only fill.
-    assert related_hrefs(result.output / "hematologie/leucemie-reunion-visio/index.html")[:2] == [
-        "/hematologie/myelome-hopital-de-jour/",
-        "/cancerologie/lymphome-cellules-car-t/",
-    ]
-    myelome = items[0].get_text(" ", strip=True)
+    # The two haematology/oncology reports first (in either order: both are on the
+    # subject); burns and cardiac arrest only fill.
+    hrefs = related_hrefs(result.output / "hematologie/leucemie-reunion-visio/index.html")
+    assert set(hrefs[:2]) == {"/hematologie/myelome-hopital-de-jour/",
+                              "/cancerologie/lymphome-cellules-car-t/"}
+    myelome = items[hrefs.index("/hematologie/myelome-hopital-de-jour/")].get_text(" ", strip=True)
     assert "Myélome\u00a0: un hôpital de jour" in myelome
     assert "’" in myelome
 
@@ -146,6 +146,31 @@ def test_two_builds_give_the_same_blocks(build, tmp_path):
     assert blocks_first == blocks(second.output)
 
 
+# tests/sites/related-drafts-only/: no published report at all, only two drafts (one
+# pinning the other), a hidden report and a draft dated in 2099, all with Region:, Tags:
+# and Hospitals:. The first ranking raised KeyError: 'r:bretagne' here (the region of a
+# draft looked up among the published reports' regions).
+DRAFTS_ONLY_PAGES = ("brouillons/myelome-brouillon", "brouillons/lymphome-brouillon",
+                     "brouillons/lymphome-programme", "hematologie/leucemie-cachee")
+
+
+def test_a_site_with_only_drafts_carrying_context_builds_without_a_traceback(build):
+    result = build("related-drafts-only")
+    assert result.ok, result.errors
+    assert result.errors == []
+    assert not any(record.exc_info or "Traceback" in record.getMessage() for record in result.records)
+    # The pin of a draft is a warning naming the file, not an error.
+    assert any("articles/hematologie/myelome-brouillon.md pins 'lymphome-brouillon'" in warning
+               for warning in result.warnings), result.warnings
+    for page in DRAFTS_ONLY_PAGES:
+        path = result.output / page / "index.html"
+        assert path.is_file(), page
+        assert soup(path).select_one("article.article h1") is not None, page
+        # Nothing published to list: no block, and no empty heading.
+        assert related_block(path) is None, page
+        assert "Sur le même sujet" not in soup(path).get_text(), page
+
+
 # tests/sites/related-mixed/: every folder (a genre, declared as a rubrique) holds one report
 # of each subject, tags are partly generic and the two hospitals serve every subject.
 # The subjects are kept here, outside the reports.
@@ -184,6 +209,8 @@ SAMPLE_FIRST_TWO = {
                                                    "/urgences/regulation-samu-nuit/"},
     "brules/centre-brules-nantes": {"/brules/brulures-enfants-prevention/",
                                     "/brules/greffe-peau-cultivee/"},
+    "brules/brulures-enfants-prevention": {"/brules/centre-brules-nantes/",
+                                           "/brules/greffe-peau-cultivee/"},
     "hematologie/cellules-car-t-lymphome": {"/hematologie/unite-greffe-moelle-rennes/",
                                             "/hematologie/hopital-de-jour-myelome/"},
     "cancerologie/radiotherapie-stereotaxique": {"/cancerologie/soins-support-activite-physique/",
@@ -196,6 +223,32 @@ def test_sample_reports_list_their_subject_first(sample_site, report, expected):
     hrefs = related_hrefs(sample_site.output / report / "index.html")
     assert len(hrefs) == 3
     assert set(hrefs[:2]) == expected, hrefs
+
+
+# The seed page: a regional haematology video-conference. Its off-topic « Sur le même
+# sujet » was the defect Pouls was started to fix.
+FLAGSHIP = "hematologie/hematologues-ouest-visioconference"
+FLAGSHIP_NEIGHBOURS = {"/hematologie/hopital-de-jour-myelome/",
+                       "/hematologie/cellules-car-t-lymphome/",
+                       "/hematologie/unite-greffe-moelle-rennes/"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "product promise not met yet: with the text deciding and the neighbour stage scaled "
+    "to the site (see the plugin README, « The sample site »), the block reads telemedicine "
+    "in nursing homes, the myeloma day hospital, advanced-practice nurses"))
+def test_the_seed_page_lists_its_three_haematology_neighbours(sample_site):
+    """Product promise: the seed page's block is about haematology, never off topic.
+
+    The regional haematologists' video-conference must list the three other haematology
+    reports of the sample site (myeloma day hospital, CAR-T cells, marrow-graft unit),
+    in any order. An off-topic block on this page is THE defect Pouls must never
+    reproduce. Marked xfail(strict): it fails the suite the day it passes, so that the
+    marker is removed and the promise is guarded from then on.
+    """
+    hrefs = related_hrefs(sample_site.output / FLAGSHIP / "index.html")
+    assert len(hrefs) == 3
+    assert set(hrefs) == FLAGSHIP_NEIGHBOURS, hrefs
 
 
 def run_explain(*args):
@@ -212,14 +265,16 @@ def test_explain_prints_the_block_and_the_scores_by_signal():
     lines = done.stdout.splitlines()
     assert lines[0].startswith("« Leucémies")
     block = lines[lines.index("Bloc « Sur le même sujet » :") + 1:][:3]
-    assert block[0].startswith("  1. myelome-hopital-de-jour — ")
+    first = block[0].split()[1]
+    assert block[0].startswith("  1. ") and first in {"myelome-hopital-de-jour", "lymphome-cellules-car-t"}
     assert any("fait au plus 10 % du score" in line for line in lines)
     header = next(line for line in lines if line.strip().startswith("reportage"))
     labels = ("score", "texte", "mots", "texte %", "étiq.", "étab.", "région", "rubr.", "récence")
     for label in labels:
         assert label in header
     rows = lines[lines.index(header) + 1:]
-    assert rows[0].split()[0] == "myelome-hopital-de-jour"
+    # The block is the candidates' order: the first row is the first item.
+    assert rows[0].split()[0] == first
     assert len(rows) >= 2
     assert all(len(row.split()) == 10 for row in rows)
     assert all("," in cell and "." not in cell for row in rows for cell in row.split()[1:])

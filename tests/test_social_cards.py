@@ -8,6 +8,7 @@ from PIL import Image
 
 from conftest import SITES, soup
 from desk.build import ROOT, build_site, reset_pelican_state
+from pouls_common import file_cache
 from social_cards.social_cards import (
     DEFAULT_SITE_ALT,
     SocialCardsSettings,
@@ -257,11 +258,13 @@ def test_crops_are_kept_in_the_cache_by_their_sources_content(build, copy_site, 
     first = build("social-reports", overrides=overrides)
     kept = sorted(cache.iterdir())
     assert len(kept) == 8  # two pictures, four crops each
+    entries = {path: file_cache.read_entry(cache, path.name) for path in kept}
     for crop in (first.output / "images" / "partage").iterdir():
-        assert crop.read_bytes() in {path.read_bytes() for path in kept}, crop.name
-    # A second build copies from the cache: a planted file shows it was used, not recut.
-    planted = next(path for path in kept if path.read_bytes() == (first.output / "images/partage/grande-1x1.jpg").read_bytes())
-    planted.write_bytes(b"cached")
+        assert crop.read_bytes() in entries.values(), crop.name
+    # A second build copies from the cache: a planted entry shows it was used, not recut.
+    planted = next(path for path, data in entries.items()
+                   if data == (first.output / "images/partage/grande-1x1.jpg").read_bytes())
+    file_cache.write_entry(cache, planted.name, b"cached")
     again = build(copy_site("social-reports"), overrides=overrides)
     assert (again.output / "images/partage/grande-1x1.jpg").read_bytes() == b"cached"
     # A changed picture has another content, so another name in the cache: it is cut again.

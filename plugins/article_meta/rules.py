@@ -504,9 +504,10 @@ def read_clip(metadata, video, content_root, static_paths, size_cache):
     if video_file and video:
         findings.append(Finding(VIDEO_FILE_AND_VIDEO, {}, keys=("videofile",)))
     # A key given but refused already has its finding: no second one saying it is missing.
-    if video_file and captions is None and "videocaptions" not in metadata:
+    # A key left empty (as `make new` writes them) is missing.
+    if video_file and captions is None and _given(metadata.get("videocaptions")) is None:
         findings.append(Finding(VIDEO_FILE_NO_CAPTIONS, named, keys=("videofile",)))
-    if video_file and poster is None and "videoposter" not in metadata:
+    if video_file and poster is None and _given(metadata.get("videoposter")) is None:
         findings.append(Finding(VIDEO_FILE_NO_POSTER, named, keys=("videofile",)))
     if captions and not video_file:
         findings.append(Finding(CAPTIONS_WITHOUT_VIDEO_FILE, {}, keys=("videocaptions",)))

@@ -35,6 +35,12 @@ _FOLD = (
 # French needs no letter outside Latin-1 once œ and æ are folded; an explicit class is
 # also about twice as fast as [^\W\d_].
 _WORD = re.compile(r"[a-zà-öø-ÿ]{2,}")
+# The same letters as one Latin-1 byte each, every other byte a space: tokens() finds the
+# words with bytes.translate and bytes.split, both in C, instead of a regex.
+_LETTER_BYTES = bytes(
+    byte if (0x61 <= byte <= 0x7A or 0xE0 <= byte <= 0xF6 or byte >= 0xF8) else 0x20
+    for byte in range(256)
+)
 
 
 def strip_accents(text):
@@ -53,6 +59,27 @@ def fold(text):
         if char in text:
             text = text.replace(char, replacement)
     return text
+
+
+def tokens(text):
+    """The folded words of `text` as Latin-1 bytes, in order, one-letter words included.
+
+    Once the one-letter words are dropped and the others decoded, this is exactly
+    `_WORD.findall(fold(text))`, about twice as fast: a report of 600 words is read
+    ten thousand times per build of a large site. Every character that is not a letter of
+    _WORD (figures, punctuation, apostrophes, no-break spaces, any character outside
+    Latin-1) becomes a space, then the bytes are split.
+    """
+    text = _TAGS.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.lower()
+    # The only folds that make letters; the others make spaces, which the table does.
+    if "œ" in text:
+        text = text.replace("œ", "oe")
+    if "æ" in text:
+        text = text.replace("æ", "ae")
+    return text.encode("latin-1", "replace").translate(_LETTER_BYTES).split()
 
 
 def load_stop_words(path=STOP_WORDS_FILE):

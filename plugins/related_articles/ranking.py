@@ -36,6 +36,10 @@ tests/eval/related/services/, where folders cut across topics, and nowhere else)
    score becomes (1 − GRAPH_BLEND) × score + GRAPH_BLEND × overlap × best, `best` being
    the report's best score, twice (GRAPH_ROUNDS), each round from the neighbourhoods the
    previous one gave. A text score is thus never above the report's best word score.
+   Small-site rule: below GRAPH_FULL_SITE (30) published reports the overlap's share
+   shrinks in proportion to the site's size (GRAPH_BLEND × N / 30), because there every
+   report is in nearly every neighbourhood: overlaps would flatten the word scores and
+   leave the context to decide.
 
 Why it stays fast on 10 000 reports: every step is a sparse product whose size per report
 is bounded (`terms_per_report` × `candidates_per_term` postings, then `CANDIDATES` and
@@ -46,6 +50,7 @@ from the published reports only).
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -53,7 +58,7 @@ from itertools import pairwise
 import numpy as np
 from scipy import sparse
 
-from .analysis import Analyzer, fragments, normalise_key
+from .analysis import Analyzer, fragments, normalise_key, tokens
 from .config import SIGNALS, RelatedSettings
 from .pins import parse_pins, resolve_pins, unlisted_names
 
@@ -65,6 +70,11 @@ FRAGMENT_LENGTH = 6
 # Step 3: how much of the score the neighbourhood overlap makes, and how many rounds.
 GRAPH_BLEND = 0.8
 GRAPH_ROUNDS = 2
+# ... at full strength from this many published reports; on a smaller site the overlap's
+# share shrinks in proportion (GRAPH_BLEND × N / GRAPH_FULL_SITE): there every report is
+# in nearly every neighbourhood, and overlaps say little (chosen on subsamples of 10 to
+# 45 reports of services and round1).
+GRAPH_FULL_SITE = 30
 # The rule « text decides »: the non-text signals make at most this share of a score.
 CONTEXT_SHARE = 0.1
 CONTEXT_MAX = CONTEXT_SHARE / (1 - CONTEXT_SHARE)
@@ -285,18 +295,24 @@ class RelatedIndex:
     def _word_counts(self, reports, grow):
         """[reports × words] counts of the folded words of title (×2), standfirst and body.
 
-        Only distinct words are handled in Python; stems and fragments come from one
-        sparse product with the word → feature table, each word stemmed once per build.
+        Words are found as bytes (analysis.tokens: a byte table and a split, in C) and
+        counted by a Counter; only distinct words are handled in Python: stems and
+        fragments come from one sparse product with the word → feature table, each word
+        stemmed once per build. With `grow`, new words get a number; otherwise words no
+        published report uses are dropped. Each row stores its words in the order of their
+        first occurrence (the Counter's): at equal strength, `_cut_rows` keeps the entries
+        stored first, so that order is part of the ranking.
         """
         ids = self._word_ids
         columns, values = [], []
         for report in reports:
-            counts = self.analyzer.words(" ".join(
-                [report.title] * TITLE_WEIGHT + [report.summary] * SUMMARY_WEIGHT + [report.body]))
+            counts = Counter(tokens(" ".join(
+                [report.title] * TITLE_WEIGHT + [report.summary] * SUMMARY_WEIGHT + [report.body])))
             if grow:
                 found = np.fromiter(map(ids.__getitem__, counts), dtype=np.int32, count=len(counts))
             else:
-                found = np.array([ids.get(word, -1) for word in counts], dtype=np.int32)
+                found = np.fromiter((ids.get(word, -1) for word in counts), dtype=np.int32,
+                                    count=len(counts))
             # NumPy arrays per report, not one list of every count: a list of millions of
             # Python ints would be the largest thing in memory.
             columns.append(found)
@@ -321,7 +337,8 @@ class RelatedIndex:
         words = self._word_counts(canonical, grow=True)
         feature_ids, per_stem, rows, columns = {}, {}, [], []
         for word, row in self._word_ids.items():
-            stem = self.analyzer.stem(word)
+            # A one-letter word is no term (analysis._WORD wants two letters or more).
+            stem = self.analyzer.stem(word.decode("latin-1")) if len(word) > 1 else ""
             if not stem:
                 continue
             keys = per_stem.get(stem)
@@ -409,6 +426,7 @@ class RelatedIndex:
         reports, kept from the index's own rounds.
         """
         k = self.settings.neighbours
+        blend = self._graph_blend()
         scores = words
         rounds = []
         for round_number in range(GRAPH_ROUNDS):
@@ -427,10 +445,15 @@ class RelatedIndex:
             # closest match is weak keeps weak scores, so the threshold still means
             # « nothing on the same subject » after this stage.
             overlap = sparse.diags(best) @ overlap
-            scores = ((1 - GRAPH_BLEND) * scores + GRAPH_BLEND * overlap).tocsr()
+            scores = ((1 - blend) * scores + blend * overlap).tocsr()
             keep = CANDIDATES if round_number + 1 < GRAPH_ROUNDS else RERANK_DEPTH
             scores = _top_per_row(scores, keep)
         return {"words": words, "published": rounds, "text": scores}
+
+    def _graph_blend(self):
+        """The neighbourhood overlap's share of the text score: GRAPH_BLEND from
+        GRAPH_FULL_SITE published reports, in proportion below (the small-site rule)."""
+        return GRAPH_BLEND * min(1.0, len(self.reports) / GRAPH_FULL_SITE)
 
     # -- context ------------------------------------------------------------------------
 
@@ -608,7 +631,7 @@ class RelatedIndex:
         parts = self._context_parts(context, np.full(len(ranked), row), columns)
         rows = []
         for x, (score, text, j) in enumerate(ranked):
-            lexical = (1 - GRAPH_BLEND) ** GRAPH_ROUNDS * direct.get(j, 0.0)
+            lexical = (1 - self._graph_blend()) ** GRAPH_ROUNDS * direct.get(j, 0.0)
             nudges = {signal: float(parts[signal][x]) for signal in SIGNALS}
             total = sum(nudges.values())
             factor = min(total, CONTEXT_MAX) / total if total else 0.0

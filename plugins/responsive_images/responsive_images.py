@@ -8,6 +8,7 @@ excluded; templates list them with the original in `srcset`. A copy is only made
 for widths below the original's: an image is never enlarged.
 
     RESPONSIVE_IMAGES_WIDTHS = (480, 800)   # pixel widths of the copies; () turns it off
+    RESPONSIVE_IMAGES_CACHE_PATH = None     # a folder keeping copies between builds (pelicanconf.py: var/cache/…)
 """
 
 import io
@@ -19,7 +20,8 @@ from urllib.parse import quote, unquote
 
 from pelican import signals
 
-from pouls_common.output import replace_file
+from pouls_common import file_cache
+from pouls_common.output import write_if_changed
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 
@@ -38,12 +40,13 @@ SAVE_OPTIONS = {
 
 
 class ResponsiveImagesSettingsError(ValueError):
-    """RESPONSIVE_IMAGES_WIDTHS has a value this plugin cannot use."""
+    """A RESPONSIVE_IMAGES_* setting has a value this plugin cannot use."""
 
 
 @dataclass(frozen=True)
 class ResponsiveImagesSettings:
     widths: tuple = DEFAULT_WIDTHS
+    cache_path: str | None = None
 
     @classmethod
     def from_settings(cls, settings):
@@ -55,7 +58,9 @@ class ResponsiveImagesSettings:
                 f"responsive_images: RESPONSIVE_IMAGES_WIDTHS is {widths!r}; give a tuple of pixel widths "
                 f"between 16 and 4000, like {DEFAULT_WIDTHS!r}, or () to write no copies"
             )
-        return cls(widths=tuple(sorted(set(widths))))
+        cache_path = file_cache.cache_path_setting(settings, "RESPONSIVE_IMAGES_CACHE_PATH",
+                                                   ResponsiveImagesSettingsError)
+        return cls(widths=tuple(sorted(set(widths))), cache_path=cache_path)
 
 
 def variant_path(src, width):
@@ -72,20 +77,40 @@ def plan_variants(image, widths):
     return [(quote(variant_path(src, width)), width) for width in widths if width < image["width"]]
 
 
-def write_variant(source, target, width):
-    """Write a copy of `source` `width` pixels wide at `target`; keep an up-to-date one."""
+def encode_variant(source_bytes, width):
+    """The bytes of a copy `width` pixels wide of the picture `source_bytes`, in its own format."""
     from PIL import Image
 
-    if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(source):
-        return
-    with Image.open(source) as picture:
+    with Image.open(io.BytesIO(source_bytes)) as picture:
         height = round(picture.height * width / picture.width)
         copy = picture.resize((width, height), Image.LANCZOS)
         data = io.BytesIO()
         copy.save(data, format=picture.format, **SAVE_OPTIONS.get(picture.format, {}))
-    # Written beside the target and renamed over it: a copy shared by hard link with the
-    # live site (a publication starts from its files) is replaced, never edited in place.
-    replace_file(target, data.getvalue())
+    return data.getvalue()
+
+
+def variant_cache_key(source_bytes, width):
+    """Name of a copy in the cache: the source's content, the width, the encoder settings and versions."""
+    recipe = ("responsive_images", width, "LANCZOS", sorted((name, sorted(options.items()))
+              for name, options in SAVE_OPTIONS.items()), file_cache.pillow_versions())
+    return file_cache.content_key(source_bytes, recipe)
+
+
+def write_variant(source, target, width, cache_dir=None):
+    """Write a copy of `source` `width` pixels wide at `target`; keep an up-to-date one.
+
+    With `cache_dir`, the copy is taken from the cache when its source, width and encoder
+    are unchanged (pouls_common.file_cache): a publication builds into a new folder each time.
+    """
+    if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(source):
+        return
+    with open(source, "rb") as handle:
+        source_bytes = handle.read()
+    data = file_cache.cached_bytes(cache_dir, variant_cache_key(source_bytes, width),
+                                   lambda: encode_variant(source_bytes, width))
+    # Only when its bytes change, through a file renamed over the target: a copy shared
+    # with the live site is replaced, never edited in place, and an unchanged one keeps its date.
+    write_if_changed(target, data)
 
 
 def validate_settings(pelican):
@@ -103,6 +128,7 @@ def attach_image_variants(generator):
 
 def write_image_variants(generator, writer):
     """Write each copy once, whatever the number of reports sharing the image."""
+    options = ResponsiveImagesSettings.from_settings(generator.settings)
     written = set()
     for report in every_report(generator):
         image = report.image
@@ -114,13 +140,14 @@ def write_image_variants(generator, writer):
             source = os.path.join(generator.path, *PurePosixPath(unquote(image["src"])).parts)
             target = os.path.join(generator.output_path, *PurePosixPath(relative).parts)
             try:
-                write_variant(source, target, width)
+                write_variant(source, target, width, options.cache_path)
             except OSError as error:
                 logger.warning(
                     "responsive_images: %s: could not write a %s px copy of %s (%s); "
                     "export the image again as JPEG, PNG or WebP",
                     report.relative_source_path, width, image["src"], error,
                 )
+    file_cache.prune(options.cache_path)
 
 
 def register():

@@ -29,11 +29,9 @@ Settings (defaults shown):
     SOCIAL_CARDS_CACHE_PATH = None       # a folder keeping crops between builds (pelicanconf.py: var/cache/…)
 """
 
-import hashlib
 import io
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
@@ -42,6 +40,7 @@ from urllib.parse import quote, unquote, urlencode
 from pelican import signals
 from PIL import Image
 
+from pouls_common import file_cache
 from pouls_common.output import write_if_changed
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
@@ -97,14 +96,8 @@ class SocialCardsSettings:
                 f"social_cards: SOCIAL_CARDS_SITE_ALT is {site_alt!r}; describe the site's share "
                 "image in a sentence (readers who cannot see it rely on it)"
             )
-        cache_path = settings.get("SOCIAL_CARDS_CACHE_PATH")
-        if cache_path is not None and (not isinstance(cache_path, str | os.PathLike) or not str(cache_path).strip()):
-            raise SocialCardsSettingsError(
-                f"social_cards: SOCIAL_CARDS_CACHE_PATH is {cache_path!r}; give a folder for the crops "
-                "kept from one build to the next, like 'var/cache/social_cards', or None for no cache"
-            )
-        return cls(width=width, folder=folder.strip("/"), site_alt=site_alt.strip(),
-                   cache_path=str(cache_path) if cache_path is not None else None)
+        cache_path = file_cache.cache_path_setting(settings, "SOCIAL_CARDS_CACHE_PATH", SocialCardsSettingsError)
+        return cls(width=width, folder=folder.strip("/"), site_alt=site_alt.strip(), cache_path=cache_path)
 
 
 @dataclass(frozen=True)
@@ -193,15 +186,12 @@ def share_links(title, url):
 def crop_cache_key(source_bytes, crop):
     """Name of a crop in the cache: what its bytes depend on, and nothing else.
 
-    The source's content, the box, the size, the encoder settings and Pillow's version:
+    The source's content, the box, the size, the encoder settings and Pillow's versions:
     a cached crop is byte for byte what cutting it again would give.
     """
-    import PIL
-
-    recipe = repr((crop.box, crop.width, crop.height, sorted(JPEG_OPTIONS.items()), PIL.__version__))
-    digest = hashlib.sha256(source_bytes)
-    digest.update(recipe.encode("utf-8"))
-    return digest.hexdigest() + ".jpg"
+    recipe = ("social_cards", crop.box, crop.width, crop.height, sorted(JPEG_OPTIONS.items()),
+              file_cache.pillow_versions())
+    return file_cache.content_key(source_bytes, recipe)
 
 
 def _flat_rgb(picture):
@@ -218,33 +208,27 @@ def write_crops(source, jobs, cache_dir=None):
 
     The source is decoded once, only if a crop is missing from the cache; each crop is
     cut, brought to its size (Lanczos) and saved as JPEG. With `cache_dir`, crops are
-    kept there by crop_cache_key() and copied: a publication builds into a new folder
-    each time, and only a new or changed picture costs a resize.
+    kept there by crop_cache_key() (pouls_common.file_cache): a publication builds into
+    a new folder each time, and only a new or changed picture costs a resize.
     """
     with open(source, "rb") as handle:
         data = handle.read()
-    picture = None
-    for target, crop in jobs:
-        cached = os.path.join(cache_dir, crop_cache_key(data, crop)) if cache_dir else None
-        if cached and os.path.isfile(cached):
-            with open(cached, "rb") as handle:
-                # Only when its bytes change: a rebuild with nothing changed writes nothing.
-                write_if_changed(target, handle.read())
-            continue
-        if picture is None:
+    decoded = []
+
+    def cut(crop):
+        if not decoded:
             with Image.open(io.BytesIO(data)) as opened:
                 opened.load()
-                picture = _flat_rgb(opened)
-        out = picture.resize((crop.width, crop.height), Image.LANCZOS, box=crop.box)
+                decoded.append(_flat_rgb(opened))
+        out = decoded[0].resize((crop.width, crop.height), Image.LANCZOS, box=crop.box)
         encoded = io.BytesIO()
         out.save(encoded, "JPEG", **JPEG_OPTIONS)
-        write_if_changed(target, encoded.getvalue())
-        if cached:
-            # Written aside then renamed: two builds sharing the cache never read half a file.
-            os.makedirs(cache_dir, exist_ok=True)
-            partial_file = f"{cached}.{os.getpid()}.part"
-            shutil.copyfile(target, partial_file)
-            os.replace(partial_file, cached)
+        return encoded.getvalue()
+
+    for target, crop in jobs:
+        crop_bytes = file_cache.cached_bytes(cache_dir, crop_cache_key(data, crop), partial(cut, crop))
+        # Only when its bytes change: a rebuild with nothing changed writes nothing.
+        write_if_changed(target, crop_bytes)
 
 
 # --------------------------------------------------------------------- receivers
@@ -306,6 +290,7 @@ def write_share_images(generator, writer):
                 "export the image again as JPEG, PNG or WebP",
                 owners[source].relative_source_path, jobs[0][1].source, error,
             )
+    file_cache.prune(options.cache_path)
 
 
 def register():

@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/bench/bench_related.py [--sizes 1000 5000 10000] [--runs 3]
                                                   [--corpora synthetic text] [--with-sklearn]
+                                                  [--compare COMMIT …]
 
 Two corpora, each written once per size to a temporary folder:
 
@@ -25,7 +26,8 @@ side, with the growth from the smallest to the largest size and the budget (3 s 
 The plugin as it landed before this round (commit 85ac5fc, read with git show) runs beside
 them: it is the reference of the first budget figures (1.92 s and 42 MB at 10 000 reports on
 the synthetic corpus, measured on a quiet machine), so its ratio to ours carries over when
-the machine is busy.
+the machine is busy. `--compare COMMIT` runs the plugin at other commits beside it the same
+way (e.g. the commit a speed change started from), each read with git show.
 
 `--with-sklearn` adds the other engine issue 3 considered, a plain scikit-learn sparse
 TF-IDF (requirements-bench.txt only) with the plugin's French analysis, cosine by sparse
@@ -220,10 +222,28 @@ def sklearn_tfidf(fields, limit=3, block=500):
 LANDED = "85ac5fc"
 
 
+_SOURCES = {}
+
+
+def landed_sources(commit=LANDED):
+    """{module name: source} of related_articles at `commit`, read with git show (cached)."""
+    if commit not in _SOURCES:
+        sources = {}
+        for name in ("config", "analysis", "pins", "ranking"):
+            done = subprocess.run(
+                ["git", "show", f"{commit}:plugins/related_articles/{name}.py"],
+                cwd=ROOT, capture_output=True, text=True)
+            if done.returncode and name == "pins":
+                continue  # pins.py came with round 2 (issue 9)
+            done.check_returncode()
+            sources[name] = done.stdout
+        _SOURCES[commit] = sources
+    return _SOURCES[commit]
+
+
 def import_landed(commit=LANDED):
     """The ranking module of related_articles at `commit`, read with git show (no checkout)."""
     import importlib.util
-    import subprocess
     import types
 
     package = f"related_articles_{commit}"
@@ -232,10 +252,7 @@ def import_landed(commit=LANDED):
     module = types.ModuleType(package)
     module.__path__ = []
     sys.modules[package] = module
-    for name in ("config", "analysis", "ranking"):
-        source = subprocess.run(
-            ["git", "show", f"{commit}:plugins/related_articles/{name}.py"],
-            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name, source in landed_sources(commit).items():
         code = types.ModuleType(f"{package}.{name}")
         code.__package__ = package
         code.__spec__ = importlib.util.spec_from_loader(code.__name__, loader=None)
@@ -246,8 +263,8 @@ def import_landed(commit=LANDED):
     return sys.modules[f"{package}.ranking"]
 
 
-def landed(fields):
-    ranking = import_landed()
+def landed(fields, commit=LANDED):
+    ranking = import_landed(commit)
     reports = [ranking.Report(**report) for report in fields]
     lists, _others, _notices = ranking.compute_related(reports)
     return [[reports[j].slug for j in positions] for positions in lists]
@@ -260,14 +277,21 @@ OPTIONAL = {"scikit-learn TF-IDF": sklearn_tfidf}
 
 def worker(method, root):
     fields = read_corpus(root)
+    commit = re.fullmatch(r"at (\w+)", method)
     if method.startswith("landed"):
         # Reading the old code with git show is not the old plugin's cost (it needed only
         # PyStemmer, loaded by the build anyway): done before the clock.
         import_landed()
+    elif commit:
+        # Only read before the clock: its import (numpy, scipy) is timed, like ours.
+        landed_sources(commit[1])
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
-    lists = {**METHODS, **OPTIONAL}[method](fields)
+    if commit:
+        lists = landed(fields, commit[1])
+    else:
+        lists = {**METHODS, **OPTIONAL}[method](fields)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": (after - before) / 1024,
@@ -291,6 +315,9 @@ def main(argv=None):
                         default=["synthetic", "text"])
     parser.add_argument("--with-sklearn", action="store_true",
                         help="also time scikit-learn's sparse TF-IDF (requirements-bench.txt)")
+    parser.add_argument("--compare", nargs="+", default=[], metavar="COMMIT",
+                        help="also time the plugin at these commits (read with git show), "
+                             "e.g. the one a change started from")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -301,6 +328,9 @@ def main(argv=None):
 
     makers = {"synthetic": make_corpus, "text": make_text_corpus}
     methods = dict(METHODS, **(OPTIONAL if args.with_sklearn else {}))
+    for commit in args.compare:
+        methods[f"at {commit}"] = None
+        landed_sources(commit)  # fails here, before any timing, on an unknown commit
     print(f"related computation with its imports, median of {args.runs} runs, each in a fresh "
           "process; CPU s is the process's own CPU time (the machine is shared)")
     print(f"{'corpus':<10}{'reports':>8} {'method':<20}{'time s':>8}{'CPU s':>7}{'peak +MB':>9}"
@@ -338,6 +368,13 @@ def main(argv=None):
                 f"{corpus}: at {BUDGET_SIZE} reports related_articles takes "
                 f"{m['seconds'] / reference['seconds']:.2f}× the time of the plugin as landed "
                 f"({m['cpu'] / reference['cpu']:.2f}× its CPU time)")
+            for commit in args.compare:
+                other = medians[BUDGET_SIZE, f"at {commit}"]
+                verdicts.append(
+                    f"{corpus}: at {BUDGET_SIZE} reports related_articles takes "
+                    f"{m['seconds'] / other['seconds']:.2f}× the time of the plugin at {commit} "
+                    f"({m['cpu'] / other['cpu']:.2f}× its CPU time, "
+                    f"{m['peak_mb'] - other['peak_mb']:+.0f} MB peak)")
             within = m["seconds"] <= BUDGET_SECONDS and m["peak_mb"] <= BUDGET_MB
             verdicts.append(
                 f"{corpus}: at {BUDGET_SIZE} reports {m['seconds']:.2f} s ({m['cpu']:.2f} s CPU) and "

@@ -58,7 +58,7 @@ EVAL = ROOT / "tests" / "eval" / "related"
 # The role of each set in choosing the method: see tests/eval/related/README.md.
 SETS = {
     "services": "fitted",
-    "round1": "tuned (round 1)",
+    "round1": "fitted (round 1; small-site rule)",
     "genres": "held out",
     "long": "held out",
 }
