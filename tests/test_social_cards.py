@@ -17,7 +17,7 @@ from social_cards.social_cards import (
     crop_size,
     share_links,
 )
-from theme_assets.theme_assets import fingerprinted_name
+from theme_assets.theme_assets import fingerprinted_name, served_bytes
 
 SITEURL = "https://pouls.example.fr"
 BIG = "hematologie/greffe-grande-image/index.html"
@@ -26,8 +26,8 @@ BARE = "urgences/sans-image/index.html"
 
 
 def fingerprinted(relative):
-    """The published name of a theme file: its name and the digest of its bytes (theme_assets)."""
-    return fingerprinted_name(relative, (ROOT / "theme" / "static" / relative).read_bytes())
+    """The published name of a theme file: its name and the digest of its served bytes (theme_assets)."""
+    return fingerprinted_name(relative, served_bytes(relative, (ROOT / "theme" / "static" / relative).read_bytes()))
 
 
 @pytest.fixture

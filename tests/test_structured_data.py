@@ -18,7 +18,7 @@ from structured_data.structured_data import (
     StructuredDataSettingsError,
     to_json_ld,
 )
-from theme_assets.theme_assets import fingerprinted_name
+from theme_assets.theme_assets import fingerprinted_name, served_bytes
 
 SITEURL = "https://pouls.example.fr"
 NEWS_ARTICLE_KEYS = {
@@ -29,8 +29,8 @@ RATIOS = [(16, 9), (4, 3), (1, 1)]
 
 
 def fingerprinted(relative):
-    """The published name of a theme file: its name and the digest of its bytes (theme_assets)."""
-    return fingerprinted_name(relative, (ROOT / "theme" / "static" / relative).read_bytes())
+    """The published name of a theme file: its name and the digest of its served bytes (theme_assets)."""
+    return fingerprinted_name(relative, served_bytes(relative, (ROOT / "theme" / "static" / relative).read_bytes()))
 
 
 @pytest.fixture(scope="module")
