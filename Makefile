@@ -60,8 +60,10 @@ new: venv
 related: venv
 	$(PY) -m related_articles.explain "$(SLUG)"
 
+# Without BENCH_ARGS: the targets table (cold, rebuilds, preview, memory, Hugo if installed),
+# written to tests/bench/README.md; with them, e.g. BENCH_ARGS="2000 --profile", that measure.
 bench: venv $(BENCH_STAMP)
-	$(PY) tests/bench/bench_build.py $(BENCH_ARGS)
+	$(PY) tests/bench/bench_build.py $(or $(BENCH_ARGS),--targets)
 	$(PY) tests/bench/bench_related.py
 
 deploy: venv

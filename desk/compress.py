@@ -30,6 +30,8 @@ from pathlib import Path
 
 import brotli
 
+from pouls_common.output import write_if_changed
+
 COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".xml", ".json", ".svg")
 # « Above 1 KB »: smaller files fit in one packet either way.
 MIN_BYTES = 1024
@@ -96,7 +98,8 @@ def compress_file(path, previous=None):
             if len(packed) >= len(data):
                 sizes.append(None)
                 continue
-            target.write_bytes(packed)
+            # Only when its bytes change: run again on the same folder, it writes nothing.
+            write_if_changed(str(target), packed)
         _copy_time(path, target)
         sizes.append(target.stat().st_size)
     return sizes[0], sizes[1], reused

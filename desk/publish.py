@@ -34,6 +34,8 @@ from pathlib import Path
 
 from desk.build import ROOT, build_site
 from desk.check import run_checks
+from desk.content_cache import cache_folder
+from desk.pagekeys import moved_output
 from desk.steps import StepError, finish_build
 
 KEEP_BUILDS = 2
@@ -111,7 +113,10 @@ def _publish_locked(settings_file, content, link, builds, stream):
     partial = builds / (stamp + PARTIAL)
     print(f"Construction du site dans {partial}…", file=stream, flush=True)
     try:
-        result = build_site(settings_file, content=content, output=partial, quiet=True)
+        # Unchanged files keep the date of the build online (pages are copied from it
+        # rather than rendered), so `make deploy` sends only what changed.
+        result = build_site(settings_file, content=content, output=partial, quiet=True,
+                            reference=current_build(link))
     except KeyboardInterrupt:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -140,6 +145,7 @@ def _publish_locked(settings_file, content, link, builds, stream):
         raise PublishError(f"{exc} Le site en ligne n’a pas changé.") from exc
     final = builds / stamp
     partial.rename(final)
+    moved_output(cache_folder(result.settings), partial, final)
     swap_in(link, final)
     prune_builds(builds, KEEP_BUILDS)
     scheduled = len(report.scheduled) if report else 0

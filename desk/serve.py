@@ -8,17 +8,21 @@ The preview is built into `output.preview/` (never into the published `output`),
 with drafts visible under /brouillons/<slug>/ behind a « Brouillon » banner.
 A watcher (watchfiles) follows content/, theme/, plugins/, desk/ and the settings files.
 
-When a report changes, two builds follow, each in a child process (desk.preview):
-first one that writes only the pages open in a browser and the edited report's
-page, so the editor sees the change quickly even on a large site; then a full one
-for everything else. A change to the theme, a plugin or the settings gets a full
-build at once. Every open page listens to /_desk/events (server-sent events,
-`partials/livereload.html`) and reloads itself when its page was rewritten; a
-failed build shows its messages on the page instead.
+Builds run in one child process that stays up (desk.preview --serve-builds). When a
+report changes, it first shows the edit with a quick pass over the last build's model
+(desk.quick): the report's page — wherever its slug puts it — and the open pages that
+show it, in well under a second even on a large site; then a full build, which
+renders only the pages whose inputs changed. A change to the theme gets a full build
+at once; one to a plugin, the desk or the settings starts a fresh build process
+first. Every open page listens to /_desk/events (server-sent events,
+`partials/livereload.html`) and reloads itself when its page was rewritten; a failed
+build shows its messages on the page instead.
 """
 
 import argparse
+import contextlib
 import json
+import queue
 import signal
 import subprocess
 import sys
@@ -32,7 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from desk.build import ROOT, load_settings
-from desk.preview import page_file
+from desk.preview import EVENT_PREFIX, page_file
 from desk.search_index import PreviewSearchIndex
 from pouls_common.paths import python_path
 
@@ -152,7 +156,12 @@ def make_server(host, port, directory, broadcaster):
 
 
 class Builder:
-    """Runs preview builds one at a time in child processes and announces them."""
+    """Drives the build process (desk.preview --serve-builds) and announces what it built.
+
+    The process stays up between builds and keeps the last build's model, so an edited
+    report is shown by a quick pass before the full build that follows. It is started
+    again, fresh, when the code it runs changes (plugins, desk, settings) or when it dies.
+    """
 
     def __init__(self, content, output, broadcaster, settings="pelicanconf.py", stream=None):
         self.content = Path(content)
@@ -162,48 +171,128 @@ class Builder:
         self.stream = stream or sys.stdout
         self._process = None
         self._lock = threading.Lock()
+        self._events = queue.Queue()
+        self._next_id = 0
+        self._started = {}
         self.drafts = []
-        # Where each report's pages go, read once (the preview's settings file).
+        # The preview's settings, read once (the search index needs its bundle folder).
         self.pelican_settings = load_settings(settings, content=self.content)
         # Search: re-indexed in the background after each full build (desk/search_index.py).
         self.search_index = PreviewSearchIndex(self.output, self.pelican_settings, self.stream)
 
-    def run(self, pages=()):
-        """One build (only `pages` when given); returns the summary dict."""
-        command = [
-            sys.executable, "-m", "desk.preview", "--settings", self.settings,
-            "--content", str(self.content), "--output", str(self.output), "--pages", json.dumps(list(pages)),
-        ]
-        env = python_path()
-        with self._lock:
-            self._process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            process = self._process
-        output, _ = process.communicate()
-        with self._lock:
-            self._process = None
-        if process.returncode < 0:
-            return None  # cancelled by a newer change
-        lines = [line for line in output.splitlines() if line.startswith("{")]
-        try:
-            summary = json.loads(lines[-1])
-        except (IndexError, ValueError):
-            summary = {"ok": False, "errors": [output.strip()[-2000:] or "la construction s’est arrêtée"],
-                       "warnings": [], "drafts": []}
-        self.drafts = summary.get("drafts", self.drafts)
-        return summary
+    # the process ----------------------------------------------------------------------
 
-    def cancel(self, wait=False):
+    def start(self):
+        command = [
+            sys.executable, "-m", "desk.preview", "--serve-builds", "--settings", self.settings,
+            "--content", str(self.content), "--output", str(self.output),
+        ]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=python_path(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, bufsize=1,
+        )
         with self._lock:
-            process = self._process
-            if process is not None and process.poll() is None:
-                process.terminate()
-        if wait and process is not None:
+            self._process = process
+        threading.Thread(target=self._read_events, args=(process,), daemon=True, name="desk-builds").start()
+
+    def _read_events(self, process):
+        tail = []
+        for line in process.stdout:
+            if line.startswith(EVENT_PREFIX):
+                self._events.put(json.loads(line[len(EVENT_PREFIX):]))
+            else:
+                tail = [*tail[-40:], line.rstrip("\n")]
+        process.wait()
+        with self._lock:
+            current = process is self._process
+        if current and process.returncode != 0:
+            # It died (a crash in a plugin's C code, killed…): say so and start afresh.
+            text = "\n".join(tail).strip()[-2000:] or "la construction s’est arrêtée"
+            self._events.put({"event": "died", "ids": list(self._started), "ok": False,
+                              "errors": [text], "warnings": [], "drafts": []})
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def stop(self, wait=True):
+        with self._lock:
+            process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        process.terminate()
+        if wait:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+    def request(self, changed=None, open_pages=()):
+        """Ask for a build: a quick pass over `changed` first when given, then the full build."""
+        with self._lock:
+            process = self._process
+            self._next_id += 1
+            number = self._next_id
+        if process is None or process.poll() is not None:
+            self.start()
+            with self._lock:
+                process = self._process
+        self._started[number] = time.perf_counter()
+        message = {"id": number, "open": list(open_pages)}
+        if changed is not None:
+            message["changed"] = [str(path) for path in changed]
+        try:
+            process.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._events.put({"event": "died", "ids": [number], "ok": False, "warnings": [], "drafts": [],
+                              "errors": ["le processus de construction s’est arrêté"]})
+        return number
+
+    def next_event(self, timeout=None):
+        try:
+            return self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def run(self, pages=()):
+        """One full build, waited for; returns its summary (make serve's first build)."""
+        number = self.request()
+        while True:
+            event = self.next_event()
+            if event["event"] in ("full", "died") and number in event.get("ids", [number]):
+                self._started.pop(number, None)
+                self.drafts = event.get("drafts", self.drafts)
+                return event
+
+    def cancel(self, wait=False):
+        self.stop(wait=wait)
+
+    # announcing -----------------------------------------------------------------------
+
+    def announce_events(self, stop_event):
+        """Announce every event of the build process until `stop_event` is set."""
+        while not stop_event.is_set():
+            event = self.next_event(timeout=0.5)
+            if event is None:
+                continue
+            ids = event.get("ids", [])
+            started = min((self._started[i] for i in ids if i in self._started), default=None)
+            kind = event["event"]
+            if kind == "quick":
+                self.announce(event, pages=event.get("pages", []), started=started)
+            elif kind in ("full", "died"):
+                for number in ids:
+                    self._started.pop(number, None)
+                self.drafts = event.get("drafts", self.drafts)
+                # Reload the open pages the build rewrote; the others are left alone.
+                written = set(event.get("written", []))
+                skip = [page for page in self.broadcaster.open_pages() if page not in written]
+                self.announce(event, skip=skip, started=started)
+                if kind == "died":
+                    self.start()
 
     def announce(self, summary, pages=None, skip=(), started=None):
         if summary is None:
@@ -224,66 +313,49 @@ class Builder:
                 self.search_index.refresh()
 
 
-def pages_for_change(paths, content, settings):
-    """Output pages a change to these content files rewrites, or None for « everything ».
+def edits_content(paths, content):
+    """True when every changed file is a report or page (Markdown under the content folder).
 
-    A report is at ARTICLE_SAVE_AS once published and DRAFT_SAVE_AS as a draft, a page at
-    PAGE_SAVE_AS: the patterns come from the preview's own settings, filled in with what
-    the path says (folder = rubrique, file name = slug). A pattern that needs more (a
-    date) means « everything ».
+    Those get a quick pass first: the build process finds their pages in the previous
+    build's dependency graph (desk.quick), whatever their save_as says (a `Slug:` or a
+    dated pattern included). Anything else (theme, images…) means the full build at once.
     """
     content = Path(content).resolve()
-    pages = set()
-    for path in paths:
-        path = Path(path).resolve()
-        if not path.is_relative_to(content) or path.suffix.lower() not in (".md", ".markdown"):
-            return None
-        for key in ("ARTICLE_SAVE_AS", "DRAFT_SAVE_AS", "PAGE_SAVE_AS"):
-            try:
-                page = (settings.get(key) or "").format(category=path.parent.name, slug=path.stem)
-            except (KeyError, IndexError):
-                return None
-            if page:
-                pages.add(page)
-    return pages
+    return bool(paths) and all(
+        Path(path).resolve().is_relative_to(content) and Path(path).suffix.lower() in (".md", ".markdown")
+        for path in paths
+    )
+
+
+# Changes to these are new code for the build process: it is started again.
+CODE = ("plugins", "desk", "pelicanconf.py", "publishconf.py")
+
+
+def touches_code(paths):
+    """True when a change is to the code the build process has loaded."""
+    code = [(ROOT / name).resolve() for name in CODE]
+    return any(Path(path).resolve() == place or Path(path).resolve().is_relative_to(place) for path in paths
+               for place in code)
 
 
 def watch_and_rebuild(builder, watched, stop_event):
-    """Rebuild after every batch of changes; a new change cancels a full build under way."""
+    """Send every batch of changes to the build process; a newer batch stops a full build under way."""
     import watchfiles
 
-    pending = []
-    condition = threading.Condition()
-
-    def collect():
-        for changes in watchfiles.watch(*watched, stop_event=stop_event, debounce=300, step=30):
-            with condition:
-                pending.extend(path for _, path in changes)
-                condition.notify_all()
-            builder.cancel()
-
-    threading.Thread(target=collect, daemon=True, name="desk-watch").start()
-    while not stop_event.is_set():
-        with condition:
-            condition.wait_for(lambda: pending or stop_event.is_set(), timeout=1)
-            changed, pending[:] = list(pending), []
-        if not changed:
-            continue
-        started = time.perf_counter()
-        quick = pages_for_change(changed, builder.content, builder.pelican_settings)
-        if quick is not None:
-            quick |= set(builder.broadcaster.open_pages())
-            summary = builder.run(sorted(quick))
-            if summary is None:
-                continue
-            builder.announce(summary, pages=sorted(quick), started=started)
-            with condition:
-                if pending:
-                    continue
-        summary = builder.run()
-        if summary is None:
-            continue
-        builder.announce(summary, skip=quick or (), started=started)
+    threading.Thread(target=builder.announce_events, args=(stop_event,), daemon=True,
+                     name="desk-announce").start()
+    for changes in watchfiles.watch(*watched, stop_event=stop_event, debounce=300, step=30):
+        changed = sorted({path for _, path in changes})
+        open_pages = builder.broadcaster.open_pages()
+        if touches_code(changed):
+            builder.restart()
+            builder.request(None, open_pages)
+        elif not edits_content(changed, builder.content):
+            # Theme, images…: no quick pass, the full build at once.
+            builder.request(None, open_pages)
+        else:
+            # Reports and pages: the build process finds their pages in its dependency graph.
+            builder.request(changed, open_pages)
 
 
 def _stop_on_signal(signum, frame):

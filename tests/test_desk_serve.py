@@ -14,9 +14,8 @@ import pytest
 
 from browser import chromium, chromium_available, recorded_page
 from conftest import soup
-from desk.build import load_settings
 from desk.preview import page_file, preview_overrides
-from desk.serve import pages_for_change
+from desk.serve import edits_content
 from pouls_common.paths import ROOT, python_path
 
 REPORT = "articles/urgences/regulation-de-nuit.md"
@@ -213,23 +212,17 @@ def test_url_paths_map_to_output_files(url, path):
     assert page_file(url) == path
 
 
-def test_a_report_change_rewrites_its_page_and_a_theme_change_everything(tmp_path):
+def test_a_report_or_page_edit_gets_a_quick_pass_and_anything_else_the_full_build(tmp_path):
+    # Which pages a report's edit touches is not guessed from its file name (a `Slug:` or a
+    # dated pattern would defeat the guess): the build process reads it from its dependency
+    # graph (tests/test_build_preview.py). Here: what goes to the quick pass at all.
     content = tmp_path / "content"
-    settings = load_settings("pelicanconf.py")
-    assert pages_for_change([content / "articles" / "urgences" / "x.md"], content, settings) == {
-        "urgences/x/index.html", "brouillons/x/index.html", "x/index.html",
-    }
-    assert pages_for_change([ROOT / "theme" / "templates" / "base.html"], content, settings) is None
-
-
-def test_the_pages_of_a_change_follow_the_settings_patterns(tmp_path):
-    content = tmp_path / "content"
-    settings = {"ARTICLE_SAVE_AS": "{category}/{slug}.html", "DRAFT_SAVE_AS": "", "PAGE_SAVE_AS": "p/{slug}.html"}
-    assert pages_for_change([content / "articles" / "urgences" / "x.md"], content, settings) == {
-        "urgences/x.html", "p/x.html",
-    }
-    dated = {**settings, "ARTICLE_SAVE_AS": "{date:%Y}/{slug}/index.html"}
-    assert pages_for_change([content / "articles" / "urgences" / "x.md"], content, dated) is None
+    assert edits_content([content / "articles" / "urgences" / "x.md"], content)
+    assert edits_content([content / "pages" / "a-propos.md", content / "articles" / "y.markdown"], content)
+    assert not edits_content([ROOT / "theme" / "templates" / "base.html"], content)
+    assert not edits_content([content / "images" / "x.webp"], content)
+    assert not edits_content([content / "articles" / "x.md", content / "images" / "x.webp"], content)
+    assert not edits_content([], content)
 
 
 def test_summary_of_a_preview_build_lists_its_drafts(tmp_path):

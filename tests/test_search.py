@@ -244,6 +244,16 @@ def test_indexing_again_replaces_the_bundle_and_leaves_no_stale_file(tmp_path):
     assert sorted(p.name for p in result.output.iterdir() if p.name.startswith(".")) == []
 
 
+def test_indexing_an_unchanged_site_again_writes_no_file_of_the_bundle(tmp_path):
+    # Pagefind writes its whole bundle on every run; only changed bytes may reach the site,
+    # or `make deploy` would send the whole index after every build.
+    result, summary, _ = build_and_index(SITES / "search-relevance", tmp_path / "site")
+    before = {p: p.stat().st_mtime_ns for p in summary.bundle.rglob("*") if p.is_file()}
+    assert len(before) > 5
+    again = search_index.build_search_index(result.output)
+    assert {p: p.stat().st_mtime_ns for p in again.bundle.rglob("*") if p.is_file()} == before
+
+
 def test_a_site_without_a_published_report_gets_no_bundle(tmp_path):
     result, summary, _ = build_and_index(SITES / "search-relevance", tmp_path / "site")
     assert summary.bundle.is_dir()

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 from pelican import signals
 
+from pouls_common.output import write_if_changed
 from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
 
@@ -117,8 +118,8 @@ def write_comments_index(generator, writer):
     reserved = (*config.reserved_names, config.newsroom_name, generator.settings.get("AUTHOR") or "")
     index = site_index(published, generator.settings.get("SITEURL", ""), [name for name in reserved if name])
     target = Path(generator.output_path) / config.index_save_as
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    write_if_changed(str(target), text.encode("utf-8"))
 
 
 def fallback_page_path(endpoint, siteurl):

@@ -14,6 +14,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
+from pouls_common.output import write_if_changed
 from pouls_common.text import plain_text
 
 from .settings import ATOM_TYPE, RSS_TYPE
@@ -186,9 +187,8 @@ def render_feed_files(feeds, settings):
 
 
 def write_files(files, output_path):
+    # Only changed feeds are written: an unchanged site rewrites nothing (rsync sends nothing).
     root = Path(output_path)
     for path, data in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_if_changed(str(root / path), data)
 

@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote
 from pelican import signals
 
 from pouls_common import file_cache
+from pouls_common.output import write_if_changed
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 
@@ -107,9 +108,9 @@ def write_variant(source, target, width, cache_dir=None):
         source_bytes = handle.read()
     data = file_cache.cached_bytes(cache_dir, variant_cache_key(source_bytes, width),
                                    lambda: encode_variant(source_bytes, width))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "wb") as handle:
-        handle.write(data)
+    # Only when its bytes change, through a file renamed over the target: a copy shared
+    # with the live site is replaced, never edited in place, and an unchanged one keeps its date.
+    write_if_changed(target, data)
 
 
 def validate_settings(pelican):

@@ -55,6 +55,7 @@ from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
 
+from pouls_common.output import write_if_changed
 from pouls_common.reports import is_public
 from pouls_common.settings import read_addresses
 from pouls_common.text import plain_text
@@ -306,11 +307,10 @@ class SiteMapGenerator(Generator):
             self._write(options.robots_save_as, robots_txt(siteurl, sitemaps, options.preview).encode("utf-8"))
 
     def _write(self, name, data):
+        # Only when its bytes change: a rebuild with nothing changed writes nothing.
         path = os.path.join(self.output_path, *name.split("/"))
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
-        logger.info("site_map: wrote %s", path)
+        if write_if_changed(path, data):
+            logger.info("site_map: wrote %s", path)
 
 
 def validate_settings(pelican):

@@ -28,9 +28,11 @@ it shows a title or an excerpt. The published pages themselves are never touched
 Pagefind's filter files come out in a random order from one run to the next;
 `canonical.py` puts them in a fixed one, so the same site always gives the same bundle.
 
-Pagefind writes into a `.pagefind.partial` folder that replaces `pagefind/` only
-once it is complete, so the search of a running preview keeps working while it is
-rebuilt and no stale file of an older index stays behind.
+Pagefind writes into a `.pagefind.partial` folder; only once it is complete are its
+files brought into `pagefind/`, each only when its bytes changed (so an unchanged site
+rewrites nothing and `make deploy` sends nothing), the files of an older index no
+longer named deleted, so the search of a running preview keeps working while it is
+rebuilt and no stale file stays behind.
 """
 
 import os
@@ -43,6 +45,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pouls_common.output import write_if_changed
 from site_search.canonical import canonicalise_bundle
 
 # Every page of the site is French (<html lang="fr">); forcing it keeps one index with
@@ -197,10 +200,31 @@ def _run_pagefind(mirror, partial, bundle, started):
 
 
 def _replace(final, partial):
-    """Put the new bundle in place of the old one (two renames: no half-written bundle is ever served)."""
-    old = final.with_name(f".{final.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    partial.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    """Bring `final` to the new bundle in `partial`, writing only the files whose bytes changed.
+
+    Pagefind writes its whole bundle on every run; copied over as a whole it would give
+    every file a new date and `make deploy` would send them all again. Here a file whose
+    bytes are already in place is left alone (its date too), a changed or new one is
+    written beside its target and renamed over it, and a file the new bundle no longer
+    has is deleted last. The index and fragment files are named by their content, so
+    they go first and the entry points (`pagefind-entry.json`, `pagefind.js`…, at the
+    top of the bundle) after them: a reader's search never asks for a file not yet there.
+    """
+    if not final.is_dir():
+        partial.rename(final)
+        return
+    new = sorted(
+        (path.relative_to(partial) for path in partial.rglob("*") if path.is_file()),
+        key=lambda relative: (len(relative.parts) == 1, relative.as_posix()),
+    )
+    for relative in new:
+        write_if_changed(str(final / relative), (partial / relative).read_bytes())
+    keep = set(new)
+    for path in sorted(final.rglob("*"), reverse=True):
+        relative = path.relative_to(final)
+        if path.is_file() or path.is_symlink():
+            if relative not in keep:
+                path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    shutil.rmtree(partial, ignore_errors=True)

@@ -41,6 +41,7 @@ from pelican import signals
 from PIL import Image
 
 from pouls_common import file_cache
+from pouls_common.output import write_if_changed
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
@@ -226,9 +227,8 @@ def write_crops(source, jobs, cache_dir=None):
 
     for target, crop in jobs:
         crop_bytes = file_cache.cached_bytes(cache_dir, crop_cache_key(data, crop), partial(cut, crop))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(crop_bytes)
+        # Only when its bytes change: a rebuild with nothing changed writes nothing.
+        write_if_changed(target, crop_bytes)
 
 
 # --------------------------------------------------------------------- receivers

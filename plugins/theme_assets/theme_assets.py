@@ -45,6 +45,8 @@ import rcssmin
 import rjsmin
 from pelican import signals
 
+from pouls_common.output import replace_file, write_if_changed
+
 logger = logging.getLogger(__name__)
 
 DIGEST_LENGTH = 12
@@ -190,8 +192,8 @@ def write_fingerprinted_copies(pelican):
         target = theme_output / manifest[relative]
         if target.is_file() and target.read_bytes() == data:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        # Beside the target, renamed over it: never edited in place.
+        replace_file(str(target), data)
         # The source's time, as Pelican gives the plain copy: the same file keeps the same
         # Last-Modified from build to build.
         stat = os.stat(source)
@@ -199,7 +201,8 @@ def write_fingerprinted_copies(pelican):
     if manifest:
         theme_output.mkdir(parents=True, exist_ok=True)
         text = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-        (theme_output / MANIFEST_NAME).write_text(text, encoding="utf-8")
+        # Only when its bytes change: a rebuild with nothing changed writes nothing.
+        write_if_changed(str(theme_output / MANIFEST_NAME), text.encode("utf-8"))
 
 
 def register():

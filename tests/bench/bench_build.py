@@ -34,10 +34,12 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -120,33 +122,127 @@ def _child(kind, corpus, output, profile_to=None, without=None, time_plugins=Fal
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    if kind == "pouls":
-        from desk.build import load_settings
+    from desk.build import build_site, load_settings
 
-        settings = load_settings("pelicanconf.py", content=corpus, output=output)
-        if without:
-            settings = load_settings(
-                "pelicanconf.py", content=corpus, output=output,
-                overrides={"PLUGINS": [name for name in settings["PLUGINS"] if name != without]},
-            )
-    else:
+    overrides = {}
+    if kind in ("pouls", "before") and without:
+        plugins = load_settings("pelicanconf.py")["PLUGINS"]
+        overrides["PLUGINS"] = [name for name in plugins if name != without]
+    if kind == "before":
+        # Pouls as it was built before desk.build: Pelican's own run, one process, no cache.
+        settings = load_settings("pelicanconf.py", content=corpus, output=output, overrides=overrides)
+    elif kind == "vanilla":
         settings = read_settings(None, override={"PATH": corpus, "OUTPUT_PATH": output})
 
     spent = _time_plugins() if time_plugins else {}
+    extra = {}
     start = time.perf_counter()
     if profile_to:
         profiler = cProfile.Profile()
         profiler.enable()
-    Pelican(settings).run()
+    if kind == "steps":
+        # The publication steps (desk.steps.STEPS: the search index, then the .gz/.br
+        # copies) on a finished build, as `make publish` runs them before its swap.
+        import io
+
+        from desk.steps import finish_build
+
+        stream = io.StringIO()
+        finish_build(Path(output), load_settings("pelicanconf.py", content=corpus, output=output), stream)
+        extra = {"log": stream.getvalue()}
+    elif kind == "pouls":
+        # The build of make html / make publish: every core (POULS_JOBS), the build cache
+        # (POULS_BUILD_CACHE, set by the parent; BENCH_COLD=1: none at all).
+        result = build_site(content=corpus, output=output, overrides=overrides, quiet=True,
+                            cache=os.environ.get("BENCH_COLD") != "1")
+        extra = {"rendered": result.written.rendered, "planned": result.written.planned,
+                 "read": sum(stats.read for stats in result.read), "processes": result.written.processes,
+                 "phases": result.phases}
+    elif kind != "steps":
+        Pelican(settings).run()
     if profile_to:
         profiler.disable()
         profiler.dump_stats(profile_to)
     run_seconds = time.perf_counter() - start
-    print("BENCH " + json.dumps({"run": run_seconds, "plugins": spent, **counter}))
+    print("BENCH " + json.dumps({"run": run_seconds, "plugins": spent, **counter, **extra}))
 
 
-def _build(kind, corpus, output, profile_to=None, without=None, must_succeed=True, time_plugins=False):
-    """One build in a new interpreter; returns wall seconds, run seconds, peak RSS, counts."""
+class MemorySampler:
+    """Peak memory of a process and all its descendants: the sum of their PSS, sampled.
+
+    PSS (proportional set size) shares each page of memory among the processes that map
+    it, so forked workers sharing the parent's memory copy-on-write count once, not twice.
+    """
+
+    def __init__(self, pid, every=0.05):
+        self.pid = pid
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _tree(self):
+        pids, stack = [], [self.pid]
+        while stack:
+            pid = stack.pop()
+            pids.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as handle:
+                        stack.extend(int(child) for child in handle.read().split())
+            except OSError:
+                continue
+        return pids
+
+    def _run(self, every):
+        while not self._stop.is_set():
+            total = 0
+            for pid in self._tree():
+                try:
+                    with open(f"/proc/{pid}/smaps_rollup") as handle:
+                        for line in handle:
+                            if line.startswith("Pss:"):
+                                total += int(line.split()[1])
+                                break
+                except OSError:
+                    continue
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(every)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def _run_measured(command, env, cwd=ROOT):
+    """Run a command; wall and CPU seconds (its whole tree), peak PSS of the tree, peak RSS, output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, env=env)
+        sampler = MemorySampler(process.pid)
+        # wait4: this child's resources, including the processes it forked and waited for.
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        pss = sampler.stop()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    return process.returncode, stdout, stderr, {
+        "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+        # ru_maxrss of a child is the largest of its tree's processes, not their sum.
+        "peak_mb": usage.ru_maxrss / 1024, "pss_mb": pss,
+    }
+
+
+def _build(kind, corpus, output, profile_to=None, without=None, must_succeed=True, time_plugins=False,
+           cache=None, jobs=None, cpus=None):
+    """One build in a new interpreter; returns wall seconds, run seconds, memory, counts.
+
+    `cache`: the folder of the build cache (kind "pouls"; None: no cache at all); `jobs`:
+    POULS_JOBS; `cpus`: run pinned to these CPUs (taskset), as on a smaller machine.
+    """
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(corpus), str(output)]
     if profile_to:
         command += ["--profile-to", str(profile_to)]
@@ -154,30 +250,42 @@ def _build(kind, corpus, output, profile_to=None, without=None, must_succeed=Tru
         command += ["--without", without]
     if time_plugins:
         command += ["--time-plugins"]
+    if cpus:
+        command = ["taskset", "-c", cpus, *command]
     env = python_path({**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
-        # wait4 gives this child's own peak memory (getrusage would mix every child).
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode != 0:
+    env.pop("POULS_JOBS", None)
+    if jobs:
+        env["POULS_JOBS"] = str(jobs)
+    if cache:
+        env["POULS_BUILD_CACHE"] = str(cache)
+    else:
+        env["BENCH_COLD"] = "1"
+    before = _mtimes(output)
+    returncode, stdout, stderr, measured = _run_measured(command, env)
+    if returncode != 0:
         if not must_succeed:
             return None
         sys.exit(f"bench_build: the {kind} build of {corpus} failed:\n{stderr[-3000:]}")
     line = next(line for line in stdout.splitlines() if line.startswith("BENCH "))
     result = json.loads(line[len("BENCH "):])
-    # CPU seconds of the child alone: far less sensitive than wall time to other
-    # processes on a shared machine, so the ablation compares those.
-    result.update(wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_mb=usage.ru_maxrss / 1024)
+    # CPU seconds of the child (and its workers): far less sensitive than wall time to
+    # other processes on a shared machine, so the ablation compares those.
+    result.update(measured)
     # Counted here, after the child's times are taken: walking one folder per page (Pouls'
     # clean URLs) cost the child some 35 ms of CPU that no build spends.
-    result["files"] = sum(len(names) for _, _, names in os.walk(output))
+    after = _mtimes(output)
+    result["files"] = len(after)
+    result["written"] = sum(1 for path, stamp in after.items() if before.get(path) != stamp)
     return result
+
+
+def _mtimes(folder):
+    stamps = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            stamps[path] = os.stat(path).st_mtime_ns
+    return stamps
 
 
 # ------------------------------------------------------------------------ measuring
@@ -192,6 +300,7 @@ def measure(size, runs, workdir):
         order = ("pouls", "vanilla") if run % 2 == 0 else ("vanilla", "pouls")
         for kind in order:
             output = workdir / f"out-{kind}-{size}-{run}"
+            # Pouls cold: every core, no cache (what a first build costs).
             results[kind].append(_build(kind, corpus, output))
             print(f"  N={size} run {run + 1}/{runs} {kind:8} {results[kind][-1]['wall']:7.2f} s", flush=True)
     return corpus, results
@@ -247,7 +356,7 @@ def ablation(corpus, runs, workdir):
         names = list(timings)
         for name in names[run % len(names):] + names[:run % len(names)]:
             result = _build("pouls", corpus, workdir / f"out-ablation-{name}-{run}", without=name,
-                            must_succeed=name is None)
+                            must_succeed=name is None, jobs=1)
             timings[name].append(result)
             label = f"without {name}" if name else "all plugins"
             shown = f"{result['cpu']:7.2f} s CPU" if result else "build fails without it"
@@ -279,7 +388,8 @@ def _plugin_of(filename):
 
 def plugin_times(corpus, runs, workdir):
     """Median, over `runs` builds, of the time inside each plugin's receivers and generators."""
-    builds = [_build("pouls", corpus, workdir / f"out-timed-{run}", time_plugins=True) for run in range(runs)]
+    # One process (POULS_JOBS=1): every receiver runs where it is timed.
+    builds = [_build("pouls", corpus, workdir / f"out-timed-{run}", time_plugins=True, jobs=1) for run in range(runs)]
     total = statistics.median(item["run"] for item in builds)
     names = sorted({name for item in builds for name in item["plugins"]})
     size = len(list(corpus.rglob("*.md")))
@@ -295,7 +405,8 @@ def plugin_times(corpus, runs, workdir):
 
 def profile(corpus, workdir):
     stats_file = workdir / "pouls.prof"
-    result = _build("pouls", corpus, workdir / "out-profile", profile_to=stats_file)
+    # One process (POULS_JOBS=1): cProfile sees reading and rendering too.
+    result = _build("pouls", corpus, workdir / "out-profile", profile_to=stats_file, jobs=1)
     stats = pstats.Stats(str(stats_file))
     total = result["run"]
     inclusive = {}
@@ -331,6 +442,299 @@ def profile(corpus, workdir):
         print(f"    {own:6.2f} s own {cumulative:6.2f} s cum {calls:9d}×  {short}:{line} {name}")
 
 
+
+# ------------------------------------------------------------------------ the targets table
+
+README = HERE / "README.md"
+TARGET_SIZES = (2000, 10000)
+PREVIEW_SIZE = 5000
+
+
+def _hugo(site, output):
+    """One Hugo build of `site` into a fresh `output` folder (Hugo's own caches cleared)."""
+    env = {**os.environ, "HUGO_CACHEDIR": str(Path(output).with_name(Path(output).name + "-hugo-cache"))}
+    returncode, _, stderr, measured = _run_measured(
+        ["hugo", "--quiet", "--source", str(site), "--destination", str(output)], env, cwd=site,
+    )
+    if returncode != 0:
+        sys.exit(f"bench_build: hugo failed on {site}:\n{stderr[-3000:]}")
+    measured["files"] = sum(len(names) for _, _, names in os.walk(output))
+    return measured
+
+
+def _steps(corpus, output):
+    """The publication steps (search index, compression) on the build in `output`, timed."""
+    return _build("steps", corpus, output)
+
+
+def _edit_body(corpus, size, run):
+    """Add a sentence to the body of one report in the middle of the corpus."""
+    from corpus import RUBRIQUES
+
+    index = size // 2
+    path = corpus / "articles" / RUBRIQUES[index % len(RUBRIQUES)] / f"report-{index:05d}.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\nUne phrase ajoutée par le banc d’essai, tour {run}.\n",
+                    encoding="utf-8")
+    return path
+
+
+def _step_file(relative):
+    """A file the publication steps write (search bundle, .gz/.br copies), not the build."""
+    return relative.startswith("pagefind" + os.sep) or relative.endswith((".gz", ".br"))
+
+
+def _same_tree(one, other):
+    """True when two folders hold the same paths with the same bytes (the build's files:
+    a rebuild does not run the publication steps, a publication runs them on its own folder)."""
+    def tree(folder):
+        paths = {os.path.relpath(os.path.join(root, name), folder): os.path.join(root, name)
+                 for root, _, names in os.walk(folder) for name in names}
+        return {relative: path for relative, path in paths.items() if not _step_file(relative)}
+
+    mine, theirs = tree(one), tree(other)
+    if sorted(mine) != sorted(theirs):
+        return False
+    return all(Path(mine[path]).read_bytes() == Path(theirs[path]).read_bytes() for path in mine)
+
+
+def targets(sizes, rounds, preview_size, preview_edits, one_core_rounds, workdir, progress=None):
+    """Every measure of the targets table, side by side, alternating; returns the figures.
+
+    Order: the smallest size, the preview, the larger sizes, one core; after each,
+    `progress(figures)` is called with what is measured so far (the README is written
+    with the rows measured, so a run cut short still leaves honest figures).
+    """
+    from corpus import make_corpus, make_hugo_site
+
+    has_hugo = shutil.which("hugo") is not None
+    figures = {"sizes": {}, "load": [os.getloadavg()[0]], "hugo": has_hugo}
+
+    def one_size(size):
+        runs = rounds.get(size, 2)
+        corpus = make_corpus(workdir / f"corpus-{size}", size)
+        hugo_site = make_hugo_site(workdir / f"hugo-{size}", size) if has_hugo else None
+        kinds = ["vanilla", "pouls", *(["hugo"] if has_hugo else [])]
+        found = {"vanilla": [], "pouls": [], "hugo": [], "nochange": [], "warm": [], "identical": [],
+                 "steps": [], "steps_nochange": []}
+        previous_warm = None
+        print(f"N = {size}: {runs} rounds of " + ", ".join(kinds) + " (cold), then Pouls with nothing changed "
+              "and after one report's body is edited", flush=True)
+        for run in range(runs):
+            # Alternate, and rotate who goes first each round, so drift hits every side.
+            order = kinds[run % len(kinds):] + kinds[:run % len(kinds)]
+            for kind in order:
+                output = workdir / f"out-{kind}-{size}-{run}"
+                if kind == "hugo":
+                    found["hugo"].append(_hugo(hugo_site, output))
+                elif kind == "vanilla":
+                    found["vanilla"].append(_build("vanilla", corpus, output))
+                else:
+                    cache = workdir / f"cache-{size}-{run}"
+                    found["pouls"].append(_build("pouls", corpus, output, cache=cache))
+                    if previous_warm is not None:
+                        # The edited corpus, built cold: the last rebuild must have the same bytes.
+                        found["identical"].append(_same_tree(previous_warm, output))
+                    # What a publication adds to the build: the steps run before the swap.
+                    found["steps"].append(_steps(corpus, output))
+                    found["nochange"].append(_build("pouls", corpus, output, cache=cache))
+                    # ...and run again on a site where nothing changed: they must write nothing.
+                    found["steps_nochange"].append(_steps(corpus, output))
+                    _edit_body(corpus, size, run)
+                    found["warm"].append(_build("pouls", corpus, output, cache=cache))
+                    previous_warm = output
+                shown = found[kind][-1]
+                print(f"  round {run + 1}/{runs} {kind:8} {shown['wall']:7.2f} s wall {shown['cpu']:7.2f} s CPU "
+                      f"{shown['pss_mb']:6.0f} MB", flush=True)
+            print(f"  round {run + 1}/{runs} publication steps {found['steps'][-1]['wall']:.2f} s; "
+                  f"Pouls, nothing changed {found['nochange'][-1]['wall']:.2f} s, "
+                  f"{found['nochange'][-1]['written']} files written, steps again "
+                  f"{found['steps_nochange'][-1]['written']} files written; one body edited "
+                  f"{found['warm'][-1]['wall']:.2f} s, {found['warm'][-1]['rendered']} pages rendered", flush=True)
+        check = _build("pouls", corpus, workdir / f"out-check-{size}")
+        found["identical"].append(_same_tree(previous_warm, workdir / f"out-check-{size}"))
+        found["check"] = check
+        figures["sizes"][size] = found
+        figures["load"].append(os.getloadavg()[0])
+
+    def one_core():
+        size = min(sizes)
+        corpus = workdir / f"corpus-{size}"
+        found = {"pouls": [], "before": []}
+        print(f"N = {size} on one core (taskset -c 0): Pouls and Pouls before desk.build, {one_core_rounds} rounds",
+              flush=True)
+        for run in range(one_core_rounds):
+            for kind in (("pouls", "before") if run % 2 == 0 else ("before", "pouls")):
+                found[kind].append(_build(kind, corpus, workdir / f"out-1core-{kind}-{run}", cpus="0",
+                                          cache=workdir / f"cache-1core-{run}" if kind == "pouls" else None))
+                print(f"  round {run + 1} {kind:8} {found[kind][-1]['wall']:7.2f} s", flush=True)
+        figures["one_core"] = found
+
+    def preview():
+        from bench_preview import measure as measure_preview
+
+        print(f"make serve on {preview_size} reports: {preview_edits} edits", flush=True)
+        figures["preview"] = measure_preview(preview_size, preview_edits)
+        figures["load"].append(os.getloadavg()[0])
+
+    phases = [lambda: one_size(sizes[0])]
+    if preview_size:
+        phases.append(preview)
+    phases += [lambda size=size: one_size(size) for size in sizes[1:]]
+    if one_core_rounds:
+        phases.append(one_core)
+    for phase in phases:
+        phase()
+        if progress is not None:
+            progress(figures)
+    return figures
+
+
+def _median(items, key):
+    return statistics.median(item[key] for item in items)
+
+
+def _n(number):
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def _fmt(seconds):
+    return f"{seconds:.1f} s" if seconds >= 10 else f"{seconds:.2f} s"
+
+
+def targets_table(figures):
+    """The targets table, Markdown, every figure a median."""
+    rows = []
+    hugo = figures["hugo"]
+    header = "| measure | target | Pouls | vanilla Pelican | ratio | " + ("Hugo 0.111 | " if hugo else "") + "verdict |"
+    rows.append(header)
+    rows.append("|" + " --- |" * (header.count("|") - 1))
+
+    def row(measure, target, pouls, vanilla="", ratio="", hugo_value="", verdict=""):
+        cells = [measure, target, pouls, vanilla, ratio, *([hugo_value] if hugo else []), verdict]
+        rows.append("| " + " | ".join(cells) + " |")
+
+    sizes = sorted(figures["sizes"])
+    for size in sizes:
+        found = figures["sizes"][size]
+        pouls, vanilla = _median(found["pouls"], "wall"), _median(found["vanilla"], "wall")
+        ratio = pouls / vanilla
+        hugo_wall = _median(found["hugo"], "wall") if found["hugo"] else None
+        row(f"cold full build, {_n(size)} reports, wall", "≤ 0.5× vanilla",
+            f"{_fmt(pouls)} ({_fmt(_median(found['pouls'], 'cpu'))} CPU)",
+            f"{_fmt(vanilla)} ({_fmt(_median(found['vanilla'], 'cpu'))} CPU)", f"{ratio:.2f}×",
+            f"{_fmt(hugo_wall)}" if hugo_wall else "",
+            "met" if ratio <= 0.5 else f"missed by {ratio / 0.5 - 1:.0%}")
+    for size in sizes:
+        found = figures["sizes"][size]
+        steps, pouls = _median(found["steps"], "wall"), _median(found["pouls"], "wall")
+        vanilla = _median(found["vanilla"], "wall")
+        row(f"publication steps (Pagefind index + .gz/.br), {_n(size)} reports", "(no target: cost shown)",
+            f"{_fmt(steps)}; build + steps {_fmt(pouls + steps)}", f"{_fmt(vanilla)} (indexes nothing)",
+            f"{(pouls + steps) / vanilla:.2f}× (build + steps)", "", "—")
+    for size in sizes:
+        found = figures["sizes"][size]
+        warm = _median(found["warm"], "wall")
+        identical = all(found["identical"])
+        row(f"rebuild after one body edit, {_n(size)} reports", "≤ 5 s (at 10\u202f000), identical to cold",
+            f"{_fmt(warm)}, {int(_median(found['warm'], 'rendered'))} pages rendered, "
+            + ("byte-identical" if identical else "NOT identical"), "", "", "",
+            "met" if warm <= 5 and identical else (f"missed by {warm - 5:.1f} s" if identical else "NOT identical"))
+    largest = figures["sizes"][sizes[-1]]
+    for size in sizes:
+        found = figures["sizes"][size]
+        written = max(item["written"] for item in found["nochange"])
+        steps_written = max(item["written"] for item in found["steps_nochange"])
+        row(f"rebuild with nothing changed, {_n(size)} reports", "writes 0 files",
+            f"{written} files written, {_fmt(_median(found['nochange'], 'wall'))}; publication steps again: "
+            f"{steps_written} files written, {_fmt(_median(found['steps_nochange'], 'wall'))}", "", "", "",
+            "met" if written == 0 and steps_written == 0 else "missed")
+    if "preview" in figures:
+        preview = figures["preview"]
+        shown = statistics.median(preview["shown"])
+        row(f"save → the open page shows the edit, {_n(preview['n'])} reports",
+            "≤ 1 s (median)", f"{_fmt(shown)} (whole site {_fmt(statistics.median(preview['whole']))})", "", "", "",
+            "met" if shown <= 1 else f"missed by {shown - 1:.2f} s")
+    memory = {size: max(item["pss_mb"] for item in figures["sizes"][size]["pouls"]) for size in sizes}
+    vanilla_memory = {size: max(item["pss_mb"] for item in figures["sizes"][size]["vanilla"]) for size in sizes}
+    growth = ""
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        per_report = (memory[large] - memory[small]) / (large - small) * 1000
+        growth = f"; {per_report:.0f} MB per 1\u202f000 reports from {_n(small)} to {_n(large)}"
+    hugo_memory = max((item["pss_mb"] for item in largest["hugo"]), default=None)
+    row(f"peak memory, {_n(sizes[-1])} reports (PSS, all processes)", "≤ 1 GB, linear",
+        f"{memory[sizes[-1]]:.0f} MB{growth}", f"{vanilla_memory[sizes[-1]]:.0f} MB", "",
+        f"{hugo_memory:.0f} MB" if hugo_memory else "",
+        "met" if memory[sizes[-1]] <= 1024 else f"missed by {memory[sizes[-1]] - 1024:.0f} MB")
+    if hugo and largest["hugo"]:
+        hugo_wall = _median(largest["hugo"], "wall")
+        pouls = _median(largest["pouls"], "wall")
+        row(f"stretch: cold build, {_n(sizes[-1])} reports, vs Hugo", "≤ Hugo", _fmt(pouls), "",
+            f"{pouls / hugo_wall:.1f}× Hugo", _fmt(hugo_wall),
+            "met" if pouls <= hugo_wall else f"{pouls / hugo_wall:.1f}× slower")
+    if "one_core" in figures:
+        found = figures["one_core"]
+        pouls, before = _median(found["pouls"], "wall"), _median(found["before"], "wall")
+        row(f"one core (taskset -c 0), {_n(min(sizes))} reports, cold",
+            "not slower than before", f"{_fmt(pouls)} vs {_fmt(before)} before desk.build", "",
+            f"{pouls / before:.2f}×", "", "met" if pouls <= before * 1.02 else f"{pouls / before - 1:.0%} slower")
+    return "\n".join(rows)
+
+
+def missing_rows(figures, sizes, preview_size, one_core_rounds):
+    """What the run was to measure and has not (yet): said in the README, never filled in."""
+    missing = [f"every row at {_n(size)} reports" for size in sizes if size not in figures["sizes"]]
+    if preview_size and "preview" not in figures:
+        missing.append(f"save → page shown at {_n(preview_size)} reports")
+    if one_core_rounds and "one_core" not in figures:
+        missing.append("one core")
+    return missing
+
+
+def write_readme(figures, table, command, missing=()):
+    load = ", ".join(f"{value:.1f}" for value in figures["load"])
+    if missing:
+        table += ("\n\n**This run stopped before measuring: " + "; ".join(missing)
+                  + ".** Those rows are absent, not estimated.")
+    rounds = {size: len(found["pouls"]) for size, found in figures["sizes"].items()}
+    text = f"""# Benchmarks
+
+Regenerated by `make bench` (`{command}`); every figure is a median, Pouls and the others
+measured alternately in the same run, each build in a fresh process.
+
+{table}
+
+- **Pouls**: `desk.build.build_site()`, every plugin, our theme, every core (POULS_JOBS
+  unset), its build cache in a new folder for each cold build. **vanilla Pelican**:
+  Pelican's default settings and theme on the same corpus, one process (Pelican has no
+  other way). **Hugo**: Debian's hugo 0.111 on the same reports (tests/bench/corpus.py
+  `make_hugo_site`: sections, three taxonomies, pages of 20, related content, feeds).
+- Rounds per size: {", ".join(f"{size}: {count}" for size, count in sorted(rounds.items()))}. Load average of the
+  machine during the run: {load} (2 cores, shared with other work: wall times move with it;
+  the CPU seconds beside them move less).
+- *Rebuild after one body edit*: one sentence added to one report, then a build into the
+  same folder with the same cache; compared byte for byte with a cold build of the edited
+  corpus. *Nothing changed*: the same build again; files written are counted by their
+  modification time.
+- *Save → page shown*: tests/bench/bench_preview.py, `make serve` on a synthetic site,
+  from the save to the reload event of the open page and the page fetched again with the
+  edit; then to the end of the full rebuild that follows.
+- *Peak memory*: the sum of the PSS of the build process and of every process it forked,
+  sampled every 50 ms (pages shared copy-on-write count once).
+- *Publication steps*: `desk.steps.STEPS` (the Pagefind search index, then the `.gz`/`.br`
+  copies), run in a fresh process on the cold build's folder, as `make publish` runs them
+  before its swap; `make publish` costs the build plus these. They are not inside the
+  cold-build rows compared with vanilla Pelican and Hugo, which index and compress
+  nothing. *Steps again*: the same steps on the same folder after the nothing-changed
+  rebuild; files written are counted by their modification time. The identity check of
+  the rebuild compares the build's files (the steps' files left out: a rebuild does not
+  run them).
+
+Other measures: `make bench BENCH_ARGS="2000 --profile"` (where a build spends its time,
+on one core), `--ablation` (what each plugin costs), `tests/bench/bench_preview.py 5000 5`.
+"""
+    README.write_text(text, encoding="utf-8")
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -342,6 +746,15 @@ def main():
     parser.add_argument("--profile", action="store_true", help="also profile one Pouls build of N reports")
     parser.add_argument("--ablation", action="store_true",
                         help="also build N reports without each plugin in turn (what each one costs)")
+    parser.add_argument("--targets", action="store_true",
+                        help="measure the targets table (cold 2000 and 10000, rebuilds, preview 5000, memory, "
+                             "one core, Hugo if installed) and write tests/bench/README.md")
+    parser.add_argument("--target-sizes", default=",".join(map(str, TARGET_SIZES)),
+                        help="sizes of the targets table (default 2000,10000)")
+    parser.add_argument("--target-rounds", type=int, default=None,
+                        help="rounds of each cold build per size (default 3 at the smallest size, 2 above)")
+    parser.add_argument("--preview-size", type=int, default=PREVIEW_SIZE, help="reports of the preview measure")
+    parser.add_argument("--edits", type=int, default=5, help="edits of the preview measure (default 5)")
     parser.add_argument("--without", help=argparse.SUPPRESS)
     parser.add_argument("--time-plugins", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "CORPUS", "OUTPUT"), help=argparse.SUPPRESS)
@@ -351,6 +764,28 @@ def main():
     if args.child:
         _child(*args.child, profile_to=args.profile_to, without=args.without, time_plugins=args.time_plugins)
         return None
+
+    if args.targets:
+        sizes = sorted({int(size) for size in args.target_sizes.split(",")})
+        command = "tests/bench/bench_build.py " + " ".join(sys.argv[1:])
+
+        def progress(figures):
+            missing = missing_rows(figures, sizes, args.preview_size, 2)
+            write_readme(figures, targets_table(figures), command, missing)
+            print(f"(tests/bench/README.md written{'; still to measure: ' + '; '.join(missing) if missing else ''})",
+                  flush=True)
+
+        with tempfile.TemporaryDirectory(prefix="pouls-bench-") as tmp:
+            rounds = ({sizes[0]: 3, **dict.fromkeys(sizes[1:], 2)} if args.target_rounds is None
+                      else dict.fromkeys(sizes, args.target_rounds))
+            figures = targets(sizes, rounds, args.preview_size,
+                              args.edits, one_core_rounds=2, workdir=Path(tmp), progress=progress)
+        table = targets_table(figures)
+        print("\n" + table)
+        write_readme(figures, table, command)
+        print(f"\nwritten to {README.relative_to(ROOT)}")
+        if not (args.profile or args.ablation):
+            return 0
 
     if args.sizes:
         sizes = sorted({int(size) for size in args.sizes.split(",")} | {args.n})

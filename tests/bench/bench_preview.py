@@ -3,9 +3,10 @@
     .venv/bin/python tests/bench/bench_preview.py            # N = 5000, 3 edits
     .venv/bin/python tests/bench/bench_preview.py 2000 5
 
-Starts `python -m desk.serve` on a free port, opens the event stream the way an
-open page does (for one report's page), then edits that report several times. For
-each edit it measures, with time.perf_counter, side by side:
+Starts `python -m desk.serve` on a free port (its build cache in the temporary
+folder, so the first build is cold), opens the event stream the way an open page
+does (for one report's page), then edits that report several times. For each edit
+it measures, with time.perf_counter, side by side:
 - « page shown »: until the reload event for the open page arrives and the page,
   fetched again, carries the new title (what the editor waits for);
 - « whole site »: until the full rebuild that follows is announced.
@@ -13,6 +14,7 @@ Prints the medians, and the time of the first, full, cold build.
 """
 
 import json
+import os
 import re
 import socket
 import statistics
@@ -60,9 +62,8 @@ def wait_for(events, start_index, predicate, deadline=900):
     raise TimeoutError("no matching event")
 
 
-def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    edits = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+def measure(n, edits):
+    """Start make serve on n reports, edit one report `edits` times; returns the timings (seconds)."""
     with tempfile.TemporaryDirectory(prefix="pouls-bench-preview-") as tmp:
         content = make_corpus(Path(tmp) / "content", n)
         source = sorted((content / "articles" / "urgences").glob("*.md"))[0]
@@ -75,7 +76,8 @@ def main():
         server = subprocess.Popen(
             [sys.executable, "-m", "desk.serve", "--content", str(content), "--output", str(Path(tmp) / "preview"),
              "--port", str(port)],
-            cwd=ROOT, env=python_path(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=python_path({**os.environ, "POULS_BUILD_CACHE": str(Path(tmp) / "cache")}),
+            stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             while "Aperçu\u00a0: " not in Path(log.name).read_text(encoding="utf-8"):
@@ -105,9 +107,17 @@ def main():
             server.terminate()
             server.wait(timeout=30)
             log.close()
+    return {"n": n, "cold": cold, "shown": shown, "whole": whole}
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    edits = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    result = measure(n, edits)
+    shown, whole = result["shown"], result["whole"]
     print(f"make serve on a synthetic site of {n} reports (medians of {edits} edits)")
-    print(f"first full build, cold cache : {cold:6.1f} s")
-    print(f"save → page shown            : {statistics.median(shown):6.1f} s   {[f'{s:.1f}' for s in shown]}")
+    print(f"first full build, cold cache : {result['cold']:6.1f} s")
+    print(f"save → page shown            : {statistics.median(shown):6.2f} s   {[f'{s:.2f}' for s in shown]}")
     print(f"save → whole site rebuilt    : {statistics.median(whole):6.1f} s   {[f'{s:.1f}' for s in whole]}")
 
 

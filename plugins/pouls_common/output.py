@@ -1,0 +1,64 @@
+"""Writing a file of the site: only when its bytes change, and never half-written.
+
+    write_if_changed(path, data)   # True when the file was written, False when it was kept
+
+Every file a build writes goes through here (pages by desk.writing, feeds, the comments
+index and sitemap.xml by their plugins). A file whose bytes are already those on disk is
+left alone, modification time included, so a rebuild with nothing changed writes nothing
+and `make deploy`'s rsync, or a CDN upload, sends nothing. A changed file is written
+beside its target and renamed over it: a reader or rsync sees the old file or the new
+one, never a mix, and a file shared by hard link with an earlier build (a publication
+starts from the live site's files) is replaced, never edited in place.
+"""
+
+import os
+import tempfile
+
+
+def _read_umask():
+    # os.umask can only be read by setting it: once, at import.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+
+
+def same_bytes(path, data):
+    """True when the file at `path` holds exactly `data`."""
+    try:
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+def replace_file(path, data):
+    """Write `data` to `path` through a temporary file renamed over it."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        # mkstemp creates the file readable by its owner only; a page is for everyone.
+        os.chmod(temporary, 0o666 & ~UMASK)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def write_if_changed(path, data):
+    """Write `data` (bytes) to `path` unless the file already holds it; True when written."""
+    if same_bytes(path, data):
+        return False
+    replace_file(path, data)
+    return True
+
