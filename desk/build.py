@@ -38,6 +38,7 @@ from desk.pagekeys import PageKeys
 from desk.parallel import BuildCancelled, build_jobs
 from desk.reading import ReadingArticlesGenerator, ReadingPagesGenerator
 from desk.writing import ChangedOnlyStaticGenerator, DeferredWriter, FlushGenerator, adopt_unchanged_files
+from pouls_common.output import remove_partial_files
 from pouls_common.paths import ROOT
 
 logger = logging.getLogger(__name__)
@@ -222,6 +223,8 @@ def build_site(settings_file="pelicanconf.py", content=None, output=None, overri
     root_logger.addHandler(collector)
     try:
         settings = load_settings(settings_file, content, output, overrides)
+        # A build killed mid-write (SIGKILL) leaves temporaries no rename will replace.
+        remove_partial_files(settings["OUTPUT_PATH"], skip=(settings.get("SITE_SEARCH_BUNDLE", "pagefind"),))
         build = Build(settings, build_jobs(jobs), cache=cache, cancel=cancel, reference=reference)
         pelican = PoulsPelican(settings, build)
         pelican.run()

@@ -14,6 +14,9 @@ starts from the live site's files) is replaced, never edited in place.
 import os
 import tempfile
 
+# replace_file's temporaries: « .<random>.part » beside their target.
+PARTIAL_PREFIX, PARTIAL_SUFFIX = ".", ".part"
+
 
 def _read_umask():
     # os.umask can only be read by setting it: once, at import.
@@ -40,7 +43,7 @@ def replace_file(path, data):
     """Write `data` to `path` through a temporary file renamed over it."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -62,3 +65,26 @@ def write_if_changed(path, data):
     replace_file(path, data)
     return True
 
+
+
+def remove_partial_files(folder, skip=()):
+    """Delete the temporaries a killed build left half-written under `folder`; how many.
+
+    replace_file removes its temporary on any exception, but a SIGKILL or a power cut
+    leaves it behind, and the next build would publish it. A build calls this first.
+    Top-level folders named in `skip` are left alone: the preview's search index is
+    synced in the background while the next build starts, and its live temporaries
+    must not vanish under it.
+    """
+    folder, removed = os.fspath(folder), 0
+    for directory, folders, files in os.walk(folder):
+        if directory == folder:
+            folders[:] = [name for name in folders if name not in skip]
+        for name in files:
+            if name.startswith(PARTIAL_PREFIX) and name.endswith(PARTIAL_SUFFIX):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+    return removed
