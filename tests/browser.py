@@ -60,9 +60,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_directory(root):
-    """Serve `root` on 127.0.0.1 (free port) and yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def serve_directory(root, handler_class=None):
+    """Serve `root` on 127.0.0.1 (free port) and yield the base URL.
+
+    `handler_class`, a quiet SimpleHTTPRequestHandler subclass, can add response headers.
+    """
+    handler = functools.partial(handler_class or _QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -12,15 +12,13 @@ serve a folder under the coming Content-Security-Policy, and query the index in 
   the result addresses, best first.
 """
 
-import functools
 import gzip
 import http.server
 import io
 import json
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
+from browser import serve_directory
 from desk.build import build_site
 from desk.search_index import index_search
 
@@ -59,18 +57,9 @@ class _CspHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@contextmanager
 def serve_with_csp(root):
-    """Serve `root` on 127.0.0.1 (free port) with the strict CSP; yield the base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_CspHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """Serve `root` on 127.0.0.1 (free port) with the strict CSP; a context yielding the base URL."""
+    return serve_directory(root, _CspHandler)
 
 
 _SEARCH = """async ([query, filters]) => {
