@@ -1,7 +1,6 @@
 """`make publish` leaves the web server precompressed copies, stable times, and no image replaced in place."""
 
 import gzip
-import io
 import os
 
 import brotli
@@ -9,28 +8,14 @@ import pytest
 
 from conftest import SITES
 from desk import compress
-from desk.publish import PublishError, publish
 from desk.steps import STEPS
-
-
-def run_publish(content, link):
-    stream = io.StringIO()
-    try:
-        publish("publishconf.py", content, link, stream=stream)
-    except PublishError as exc:
-        return False, stream.getvalue() + str(exc)
-    return True, stream.getvalue()
+from publish_support import publish_once, run_publish
 
 
 @pytest.fixture
 def published(tmp_path, copy_site):
     """theme-report (a report with an image) published once to tmp_path/site/output."""
-    content = copy_site("theme-report")
-    link = tmp_path / "site" / "output"
-    link.parent.mkdir()
-    ok, log = run_publish(content, link)
-    assert ok, log
-    return content, link
+    return publish_once(copy_site, tmp_path, "theme-report")
 
 
 def compressible(folder):

@@ -2,7 +2,6 @@
 
 import fcntl
 import hashlib
-import io
 import os
 import shutil
 import signal
@@ -15,8 +14,9 @@ import pytest
 
 from bench.corpus import make_corpus
 from conftest import soup
-from desk.publish import PublishError, builds_folder, publish
+from desk.publish import builds_folder
 from pouls_common.paths import ROOT, python_path
+from publish_support import publish_once, run_publish
 
 
 def snapshot(link):
@@ -29,24 +29,11 @@ def snapshot(link):
     return os.readlink(link) if link.is_symlink() else None, files
 
 
-def run_publish(content, link, settings="publishconf.py"):
-    stream = io.StringIO()
-    try:
-        publish(settings, content, link, stream=stream)
-    except PublishError as exc:
-        return False, stream.getvalue() + str(exc)
-    return True, stream.getvalue()
-
 
 @pytest.fixture
 def live(tmp_path, copy_site):
     """A content folder copied from desk-publish, already published once to tmp_path/site/output."""
-    content = copy_site("desk-publish")
-    link = tmp_path / "site" / "output"
-    link.parent.mkdir()
-    ok, log = run_publish(content, link)
-    assert ok, log
-    return content, link
+    return publish_once(copy_site, tmp_path, "desk-publish")
 
 
 def test_publish_swaps_in_a_clean_build_without_drafts_or_scheduled_reports(live):
