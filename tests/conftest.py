@@ -60,6 +60,15 @@ def sample_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def published_sample(tmp_path_factory):
+    """The real content/ built once per session with publishconf.py, as it goes online (read only)."""
+    reset_pelican_state()
+    result = build_site("publishconf.py", content=ROOT / "content", output=tmp_path_factory.mktemp("published-sample"))
+    reset_pelican_state()
+    return result
+
+
+@pytest.fixture(scope="session")
 def site_once(tmp_path_factory):
     """Build a fixture site once per session and share the result between tests.
 

@@ -3,17 +3,13 @@
 import pytest
 
 from conftest import soup
-from desk.build import ROOT, build_site, reset_pelican_state
 
 SITEURL = "https://pouls.example.fr"
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    reset_pelican_state()
-    result = build_site("publishconf.py", content=ROOT / "content", output=tmp_path_factory.mktemp("pub"))
-    reset_pelican_state()
-    return result
+@pytest.fixture
+def published(published_sample):
+    return published_sample
 
 
 def test_publish_build_of_the_sample_site_logs_nothing(published):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from conftest import SITES, soup
-from desk.build import ROOT, build_site, reset_pelican_state
+from desk.build import ROOT
 from pouls_common import file_cache
 from social_cards.social_cards import (
     DEFAULT_SITE_ALT,
@@ -35,12 +35,9 @@ def cards(site_once):
     return site_once("social-reports", {"SITEURL": SITEURL, "SITE_MAP_PREVIEW": False})
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    reset_pelican_state()
-    result = build_site("publishconf.py", content=ROOT / "content", output=tmp_path_factory.mktemp("cards"))
-    reset_pelican_state()
-    return result
+@pytest.fixture
+def sample(published_sample):
+    return published_sample
 
 
 def meta(page):

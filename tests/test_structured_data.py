@@ -9,7 +9,7 @@ from pelican.settings import read_settings
 from PIL import Image
 
 from conftest import SITES, soup
-from desk.build import ROOT, build_site, reset_pelican_state
+from desk.build import ROOT
 from desk.checks import CheckSettings, check_site
 from french_typography.french_typography import typographize
 from structured_data.rules import HEADLINE_MAX_LENGTH, headline_findings
@@ -33,14 +33,12 @@ def fingerprinted(relative):
     return fingerprinted_name(relative, served_bytes(relative, (ROOT / "theme" / "static" / relative).read_bytes()))
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
+@pytest.fixture
+def published(published_sample):
     """The real content built with publishconf.py, as it goes online."""
-    reset_pelican_state()
-    result = build_site("publishconf.py", content=ROOT / "content", output=tmp_path_factory.mktemp("jsonld"))
-    reset_pelican_state()
-    assert result.errors == [] and result.warnings == [], (result.errors, result.warnings)
-    return result
+    assert published_sample.errors == [] and published_sample.warnings == [], (
+        published_sample.errors, published_sample.warnings)
+    return published_sample
 
 
 def report_pages(result):
