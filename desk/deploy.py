@@ -11,7 +11,10 @@ works: a local folder, `host:/path` over SSH (ports, users and keys belong in
 What is sent is the folder `output` points to after `make publish`, never a build
 in progress. rsync runs with --delete (a page removed from the site disappears
 from the host) and --delay-updates (changed files are put in place together at
-the end, so readers do not see half an update).
+the end, so readers do not see half an update) and --modify-window=-1 (modification
+times compared to the nanosecond: a build rewrites only changed files, so a file can
+change within the second of the previous publication without changing size, and rsync's
+default whole-second check would leave its old bytes online).
 """
 
 import argparse
@@ -22,7 +25,8 @@ from pathlib import Path
 
 from desk.build import ROOT, load_settings
 
-RSYNC_OPTIONS = ["--archive", "--delete", "--delay-updates", "--compress", "--human-readable", "--stats"]
+RSYNC_OPTIONS = ["--archive", "--modify-window=-1", "--delete", "--delay-updates", "--compress", "--human-readable",
+                 "--stats"]
 
 
 class DeployError(Exception):

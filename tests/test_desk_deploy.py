@@ -42,6 +42,28 @@ def test_deploy_copies_the_published_site_and_removes_what_it_no_longer_has(publ
     assert (target / "urgences" / "regulation-de-nuit" / "index.html").is_file()
 
 
+def test_a_file_changed_within_the_same_second_at_the_same_size_is_sent(published, tmp_path):
+    # A build writes only changed files: a search index file can be rewritten, same size,
+    # within the second of the previous publication. rsync's default check (size and whole
+    # seconds) would call it unchanged and leave the old bytes online.
+    target = tmp_path / "host" / "www"
+    target.mkdir(parents=True)
+    env = {"POULS_DEPLOY_TARGET": str(target)}
+    assert run_deploy("--source", str(published), env=env).returncode == 0
+    page = published.resolve() / "urgences" / "regulation-de-nuit" / "index.html"
+    before = page.stat()
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("<title>", "<TITLE>", 1), encoding="utf-8")
+    whole_second = before.st_mtime_ns - before.st_mtime_ns % 1_000_000_000
+    os.utime(page, ns=(whole_second + 700_000_000, whole_second + 700_000_000))
+    os.utime(target / "urgences" / "regulation-de-nuit" / "index.html", ns=(whole_second + 100_000_000, whole_second + 100_000_000))
+    assert page.stat().st_size == before.st_size
+    result = run_deploy("--source", str(published), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    sent = target / "urgences" / "regulation-de-nuit" / "index.html"
+    assert sent.read_text(encoding="utf-8") == page.read_text(encoding="utf-8")
+
+
 def test_dry_run_sends_nothing(published, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
