@@ -527,6 +527,13 @@ class PageKeys:
 
     def _read(self, obj, attribute):
         """Digest of what reading `attribute` of a content gives."""
+        known = self._reads.get((id(obj), attribute))
+        if known is not None:
+            return known
+        known = self._reads[(id(obj), attribute)] = self._read_once(obj, attribute)
+        return known
+
+    def _read_once(self, obj, attribute):
         if attribute in _SHARED_ATTRIBUTES:
             # The settings are in the environment digest; the shared context is read by
             # content objects for one thing, the URLs their {filename} links point to.
@@ -534,24 +541,16 @@ class PageKeys:
         instance = vars(obj)
         if attribute in instance and not _is_data_descriptor(type(obj), attribute):
             return self._raw(obj, attribute, instance[attribute])
-        memo_key = (id(obj), attribute)
-        known = self._reads.get(memo_key)
-        if known is not None:
-            return known
         try:
             value = getattr(obj, attribute)
         except Exception as error:
             # The page read it and got this error: it reads it the same way next time.
-            digest = f"<{type(error).__name__}>".encode()
-        else:
-            if callable(value) and getattr(value, "__self__", None) is obj:
-                # A method may answer from a memo (get_content does) without reading the
-                # attributes it depends on: count it as reading all of them.
-                digest = self._state(obj)
-            else:
-                digest = self.digester.structure(value)
-        self._reads[memo_key] = digest
-        return digest
+            return f"<{type(error).__name__}>".encode()
+        if callable(value) and getattr(value, "__self__", None) is obj:
+            # A method may answer from a memo (get_content does) without reading the
+            # attributes it depends on: count it as reading all of them.
+            return self._state(obj)
+        return self.digester.structure(value)
 
     def _raw(self, obj, key, value):
         memo_key = (id(obj), "=" + key)
@@ -617,9 +616,16 @@ class PageKeys:
         if traces is None:
             return
         names = tuple(sorted(trace.names))
+        # A page makes a hundred reads per object it shows: name each object once.
+        by_id = {}
+        for (oid, attribute), obj in trace.reads.items():
+            entry = by_id.get(oid)
+            if entry is None:
+                entry = by_id[oid] = (obj, set())
+            entry[1].add(attribute)
         by_content = {}
-        for (_, attribute), obj in trace.reads.items():
-            by_content.setdefault(content_identity(obj), set()).add(attribute)
+        for obj, attributes in by_id.values():
+            by_content.setdefault(content_identity(obj), set()).update(attributes)
         reads = tuple(sorted((identity, tuple(sorted(attributes))) for identity, attributes in by_content.items()))
         traces[index] = (self.key(page, names, reads), names, reads)
 
