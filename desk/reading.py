@@ -47,7 +47,7 @@ from pelican.plugins import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from desk import content_cache
+from desk import content_cache, contents
 from desk.parallel import capture_logs, replay
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,9 @@ def read_one(generator, path, content_class, keep_object=False):
             text = "".join(traceback.format_exception(error))
             return Outcome("error", records, message=f"{type(error).__name__}: {error}\n{text}")
     kind = "skip" if isinstance(obj, SkipStub) else "ok"
+    if kind == "ok":
+        # Here, in a reading process, and then kept in the build cache (desk.contents).
+        contents.settle_slugs(obj)
     data = content_cache.dump_content(obj, generator.settings, generator.context)
     return Outcome(kind, records, data=data, expires=content_cache.expiry(obj), obj=obj if keep_object else None)
 
