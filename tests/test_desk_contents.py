@@ -232,3 +232,22 @@ def test_a_build_settles_slugs_and_puts_pelicans_functions_back(tmp_path):
     # Pelican's own functions are back once the build is over.
     assert pelican.generators.process_translations is pelican.utils.process_translations
     assert Article.get_relative_source_path is PELICANS
+
+
+def test_a_file_of_a_disabled_reader_is_still_reported(tmp_path, monkeypatch):
+    # desk.reading lists the content folder once; the listing of the disabled readers'
+    # files is skipped only when no reader is disabled.
+    import pelican.readers
+
+    monkeypatch.setattr(pelican.readers.RstReader, "enabled", False)
+    content = tmp_path / "content"
+    (content / "articles" / "urgences").mkdir(parents=True)
+    (content / "articles" / "urgences" / "un.md").write_text(
+        "Title: Un\nDate: 2024-05-02 10:00\nSummary: Un.\n\nTexte.\n", encoding="utf-8")
+    (content / "articles" / "urgences" / "ancien.rst").write_text("Ancien\n######\n", encoding="utf-8")
+    result = build_site(content=content, output=tmp_path / "out", quiet=True, jobs=1,
+                        overrides={"DESK_BUILD_CACHE_PATH": str(tmp_path / "cache")})
+    assert [text for text in result.warnings if "ancien.rst" in text] == [
+        "articles/urgences/ancien.rst: " + pelican.readers.RstReader.disabled_message(None)]
+    assert (tmp_path / "out" / "urgences" / "un" / "index.html").is_file()
+
