@@ -251,3 +251,13 @@ def test_a_file_of_a_disabled_reader_is_still_reported(tmp_path, monkeypatch):
         "articles/urgences/ancien.rst: " + pelican.readers.RstReader.disabled_message(None)]
     assert (tmp_path / "out" / "urgences" / "un" / "index.html").is_file()
 
+
+@pytest.mark.parametrize("output", ["/srv/site/out", "/srv/site/out/", "/", "relative/out"])
+def test_a_planned_page_is_named_as_relpath_names_it(output):
+    from desk.writing import DeferredWriter
+
+    writer = DeferredWriter(output, settings=copy.deepcopy(DEFAULT_CONFIG))
+    for path in ("/srv/site/out/urgences/un/index.html", "/srv/site/out/feeds/all.atom.xml",
+                 "/srv/site/output/a.html", "/srv/site/out/../elsewhere.html", "/srv/site/out//a.html",
+                 "/srv/site/out/./a.html", os.path.abspath("relative/out/b.html")):
+        assert writer._name_of(path) == os.path.relpath(path, output), path
