@@ -33,7 +33,7 @@ from pelican.log import LimitFilter, console
 from pelican.plugins import signals
 from pelican.settings import read_settings
 
-from desk import content_cache
+from desk import content_cache, contents
 from desk.pagekeys import PageKeys
 from desk.parallel import BuildCancelled, build_jobs
 from desk.reading import ReadingArticlesGenerator, ReadingPagesGenerator
@@ -192,7 +192,8 @@ class PoulsPelican(Pelican):
 
     def run(self):
         try:
-            super().run()
+            with contents.shortcuts():
+                super().run()
         except BaseException:
             if self.build.writer is not None:
                 self.build.writer.abort()

@@ -114,7 +114,7 @@ def library_versions():
 
 
 # The desk modules that decide what reading gives and how an entry is stored.
-READING_MODULES = ("reading.py", "content_cache.py", "parallel.py")
+READING_MODULES = ("reading.py", "content_cache.py", "parallel.py", "contents.py")
 
 
 def code_folders(settings):

@@ -47,7 +47,7 @@ from pelican.plugins import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from desk import content_cache
+from desk import content_cache, contents
 from desk.parallel import capture_logs, replay
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,9 @@ def read_one(generator, path, content_class, keep_object=False):
             text = "".join(traceback.format_exception(error))
             return Outcome("error", records, message=f"{type(error).__name__}: {error}\n{text}")
     kind = "skip" if isinstance(obj, SkipStub) else "ok"
+    if kind == "ok":
+        # Here, in a reading process, and then kept in the build cache (desk.contents).
+        contents.settle_slugs(obj)
     data = content_cache.dump_content(obj, generator.settings, generator.context)
     return Outcome(kind, records, data=data, expires=content_cache.expiry(obj), obj=obj if keep_object else None)
 
@@ -219,12 +222,31 @@ class ParallelReading:
     paths_setting = "PAGE_PATHS"
     excludes_setting = "PAGE_EXCLUDES"
     build = None  # desk.build.Build, set on the class PoulsPelican makes for one build
+    _listing = None  # ((paths, exclude, extensions), files) of the listing _read_everything made
+
+    def get_files(self, paths, exclude=None, extensions=None):
+        """Pelican's get_files(), minus two of the three walks of the content folder.
+
+        generate_context() asks for the listing _read_everything() has just made, with the
+        same arguments: it gets that listing (a copy), once. check_disabled_readers() asks
+        for the files of the disabled readers: with none disabled (the usual case), no
+        file can match, so the answer is empty without walking.
+        """
+        if extensions is not None and extensions is not False and not isinstance(extensions, str) and not extensions:
+            return set()
+        listing, self._listing = self._listing, None
+        if listing is not None and listing[0] == (paths, exclude, extensions):
+            return set(listing[1])
+        return super().get_files(paths, exclude=exclude, extensions=extensions)
 
     def _read_everything(self, build):
         started = time.perf_counter()
         use_reusing_markdown(self.readers)
-        files = sorted(self.get_files(self.settings[self.paths_setting],
-                                      exclude=self.settings[self.excludes_setting]))
+        paths, excludes = self.settings[self.paths_setting], self.settings[self.excludes_setting]
+        listed = self.get_files(paths, exclude=excludes)
+        # Pelican's generate_context() lists them again, with the same arguments, next.
+        self._listing = ((paths, excludes, None), listed)
+        files = sorted(listed)
         outcomes = {}
         misses = []
         now = time.time()
