@@ -85,6 +85,23 @@ def test_filters_follow_the_site_timezone():
     assert filters_for({})["date_long"](instant) == "jeudi 1er janvier 2026"
 
 
+def test_filters_remember_answers_only_for_the_same_value():
+    # The filters keep each answer for the build; values that compare equal must still
+    # get their own: the two 02:30 of the night the clocks turn back (fold), the same
+    # instant written in two zones (same answer), a date and the midnight of that day.
+    filters = filters_for({"TIMEZONE": "Europe/Paris"})
+    first, second = datetime(2026, 10, 25, 2, 30), datetime(2026, 10, 25, 2, 30, fold=1)
+    values = [first, second, first, second, first.replace(tzinfo=PARIS), second.replace(tzinfo=PARIS),
+              datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+              date(2026, 10, 25), datetime(2026, 10, 25), date(2026, 10, 25)]
+    for name, function in (("date_long", date_long), ("date_short", date_short), ("datetime_iso", datetime_iso)):
+        assert [filters[name](value) for value in values] == [function(value, PARIS) for value in values]
+    assert filters["datetime_iso"](first) == "2026-10-25T02:30+02:00"
+    assert filters["datetime_iso"](second) == "2026-10-25T02:30+01:00"
+    with pytest.raises(TypeError, match="french_dates: datetime_iso expects a date or a datetime"):
+        filters["datetime_iso"]("2026-01-01")
+
+
 @pytest.mark.parametrize("bad", [None, "2026-01-01", 20260101])
 def test_a_value_that_is_not_a_date_gets_a_clear_error(bad):
     with pytest.raises(TypeError) as error:

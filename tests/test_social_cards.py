@@ -1,7 +1,7 @@
 """social_cards: share crops, Open Graph and Twitter tags, canonical links and share links."""
 
 import shutil
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from PIL import Image
@@ -197,6 +197,28 @@ def test_share_links_are_plain_addresses_with_the_title_and_the_link():
     for service, (host, path, query) in expected.items():
         parts = urlsplit(links[service].href)
         assert (parts.scheme, parts.hostname, parts.path, parse_qs(parts.query)) == ("https", host, path, query)
+
+
+@pytest.mark.parametrize("title, url", [
+    ("Greffe : l’attente & l’espoir ?", "https://pouls.example.fr/hematologie/greffe/"),
+    ("100 % = « tout » / rien + 😷\u202f!\u00a0#1", "http://127.0.0.1:8000/urgences/x%C3%A9/?a=1&b=2#f"),
+    ("", ""),
+])
+def test_share_links_quote_exactly_as_urlencode_did(title, url):
+    # share_links quotes each value once and assembles the queries itself: the bytes
+    # must stay those of urlencode(…, quote_via=quote, safe=""), which it replaced.
+    def query(**values):
+        return urlencode(values, quote_via=quote, safe="")
+
+    text = query(text=f"{title} {url}")
+    assert [link.href for link in share_links(title, url)] == [
+        "mailto:?" + query(subject=title, body=f"{title}\r\n{url}"),
+        "https://share.joinmastodon.org/?" + text,
+        "https://bsky.app/intent/compose?" + text,
+        "https://www.linkedin.com/sharing/share-offsite/?" + query(url=url),
+        "https://www.facebook.com/sharer/sharer.php?" + query(u=url),
+        "https://wa.me/?" + text,
+    ]
 
 
 def test_report_page_ends_with_its_share_links_and_the_two_hidden_buttons(cards):

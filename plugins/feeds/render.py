@@ -5,8 +5,10 @@ channel link is whichever link was added last, Atom entry links lose `rel`/`type
 `updated` defaults to now, entries are prepended, RSS `author` needs an e-mail address.
 """
 
+import copy
 import json
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from feedgen.entry import FeedEntry
@@ -63,8 +65,35 @@ class ThreadEntry(BaseEntryExtension):
         return entry
 
 
+class SharedEntry(FeedEntry):
+    """A FeedEntry whose XML is built once per format and copied for every feed listing it.
+
+    A report is in the site's feeds and in those of its rubrique, tags and hospitals, and
+    feedgen builds an entry's XML again for each (the largest part of rendering the feeds).
+    The XML depends on the entry alone: add_entry registers the feed's extensions on it,
+    but one already there is skipped and `thr` without `in_reply_to` writes nothing. The
+    element kept is never put in a feed (lxml moves an appended element): each feed gets
+    a copy.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._built = {}
+
+    def _copy_of(self, key, build):
+        if key not in self._built:
+            self._built[key] = build()
+        return copy.deepcopy(self._built[key])
+
+    def atom_entry(self, extensions=True):
+        return self._copy_of(("atom", extensions), partial(super().atom_entry, extensions))
+
+    def rss_entry(self, extensions=True):
+        return self._copy_of(("rss", extensions), partial(super().rss_entry, extensions))
+
+
 def _entry(item):
-    entry = FeedEntry()
+    entry = SharedEntry()
     entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     entry.register_extension("pouls_links", AtomLinkAttributes, atom=True, rss=False)
     if item.in_reply_to:

@@ -75,13 +75,34 @@ def datetime_iso(value, tz=DEFAULT_TIMEZONE):
     return value.isoformat()
 
 
+def _remembered(format_date):
+    """`format_date(value)`, worked out once per value for the filters of one build.
+
+    A report's date is shown on its page and on every listing card and related block that
+    names it: many times per build. `fold` is part of the key because two datetimes of the
+    hour a clock turns back compare equal without being the same instant. Anything that
+    is not a date goes straight through, to get the function's own error.
+    """
+    known = {}
+
+    def remembered(value):
+        if not isinstance(value, date):
+            return format_date(value)
+        key = (value, getattr(value, "fold", 0))
+        if key not in known:
+            known[key] = format_date(value)
+        return known[key]
+
+    return remembered
+
+
 def filters_for(settings):
     """The template filters, bound to the site's TIMEZONE."""
     tz = zone(settings.get("TIMEZONE") or DEFAULT_TIMEZONE)
     return {
-        "date_long": partial(date_long, tz=tz),
-        "date_short": partial(date_short, tz=tz),
-        "datetime_iso": partial(datetime_iso, tz=tz),
+        "date_long": _remembered(partial(date_long, tz=tz)),
+        "date_short": _remembered(partial(date_short, tz=tz)),
+        "datetime_iso": _remembered(partial(datetime_iso, tz=tz)),
     }
 
 

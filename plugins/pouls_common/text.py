@@ -4,6 +4,7 @@ import difflib
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 # Tags and comments; a « < » followed by a space or a digit is text (« 3 < 5 »).
 _MARKUP = re.compile(r"<!--.*?-->|<[A-Za-z/!?][^>]*>", re.S)
@@ -20,7 +21,16 @@ def plain_text(markup):
     """
     if markup is None:
         return ""
-    text = html.unescape(_MARKUP.sub("", str(markup)))
+    return _plain_text(str(markup))
+
+
+# A pure function of its text, asked for the same titles and names again and again in a
+# build (structured data, share links, feeds, five times per page in the templates):
+# looked up rather than parsed again. Keyed on the whole text, so a preview server or a
+# test building many sites in one process can never get a stale answer.
+@lru_cache(maxsize=16384)
+def _plain_text(markup):
+    text = html.unescape(_MARKUP.sub("", markup))
     return _ASCII_SPACES.sub(" ", text).strip(" ")
 
 

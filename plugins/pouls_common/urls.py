@@ -12,7 +12,12 @@ DEVELOPMENT_SITEURL = "http://127.0.0.1:8000"
 
 
 def is_absolute_http(url):
-    parts = urlsplit(url or "")
+    url = url or ""
+    # No colon, no scheme: site-relative paths, nearly every call (absolute_url runs several
+    # times for every report of a build), skip urlsplit.
+    if ":" not in url:
+        return False
+    parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

@@ -48,7 +48,6 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from lxml import etree
@@ -259,6 +258,8 @@ class SiteMapGenerator(Generator):
         # The build's time, for the news sitemap's 48 hours (see the module's docstring).
         self.started = datetime.now(UTC)
         self.written = {}
+        # The output folder as record_page finds it at the start of every written path.
+        self.output_prefix = os.path.join(os.path.abspath(self.output_path), "")
         # weak=False: the signal holds the only reference to these bound methods.
         signals.content_written.connect(self.record_page, weak=False)
         signals.finalized.connect(self.write_sitemaps, weak=False)
@@ -270,12 +271,20 @@ class SiteMapGenerator(Generator):
         )
 
     def record_page(self, path, context=None):
-        if not str(path).endswith(".html"):
+        path = str(path)
+        if not path.endswith(".html"):
             return
-        relative = os.path.relpath(path, self.output_path)
+        # Called for every page written: a normalised path under the output folder (what
+        # Pelican's writer gives) is cut rather than run through os.path.relpath, which
+        # normalises both paths again. The result is the same; anything else takes relpath.
+        if path.startswith(self.output_prefix) and os.path.normpath(path) == path:
+            relative = path[len(self.output_prefix):]
+        else:
+            relative = os.path.relpath(path, self.output_path)
         if relative.startswith(os.pardir):
             return
-        page = describe_written_page(PurePosixPath(*relative.split(os.sep)).as_posix(), context or {})
+        # A normalised relative path has no empty or « . » parts: only the separator changes.
+        page = describe_written_page(relative.replace(os.sep, "/"), context or {})
         if page is not None:
             self.written[page.path] = page
 

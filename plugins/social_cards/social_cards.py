@@ -35,7 +35,7 @@ import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 from pelican import signals
 from PIL import Image
@@ -164,22 +164,26 @@ def site_share_images(settings, base, options):
     return found
 
 
-def _query(**values):
+def _quoted(value):
     # RFC 3986 percent-encoding (spaces as %20, not +): mailto: and every service read it.
-    return urlencode(values, quote_via=quote, safe="")
+    return quote(value, safe="")
 
 
 def share_links(title, url):
     """The share links of a page: plain addresses, nothing loaded before the reader clicks."""
-    text = f"{title} {url}"
+    # The title and the address are quoted once and the queries assembled from them:
+    # percent-encoding goes character by character (quote(a + b) == quote(a) + quote(b)),
+    # so these are the bytes urlencode(…, quote_via=quote, safe="") gave, at a sixth of
+    # the cost (six links for every report of every build).
+    title, url = _quoted(title), _quoted(url)
+    text = f"text={title}%20{url}"  # « title url »
     return (
-        ShareLink("courriel", "Envoyer par courriel", "mailto:?" + _query(subject=title, body=f"{title}\r\n{url}")),
-        ShareLink("mastodon", "Partager sur Mastodon", "https://share.joinmastodon.org/?" + _query(text=text)),
-        ShareLink("bluesky", "Partager sur Bluesky", "https://bsky.app/intent/compose?" + _query(text=text)),
-        ShareLink("linkedin", "Partager sur LinkedIn",
-                  "https://www.linkedin.com/sharing/share-offsite/?" + _query(url=url)),
-        ShareLink("facebook", "Partager sur Facebook", "https://www.facebook.com/sharer/sharer.php?" + _query(u=url)),
-        ShareLink("whatsapp", "Envoyer par WhatsApp", "https://wa.me/?" + _query(text=text)),
+        ShareLink("courriel", "Envoyer par courriel", f"mailto:?subject={title}&body={title}%0D%0A{url}"),
+        ShareLink("mastodon", "Partager sur Mastodon", f"https://share.joinmastodon.org/?{text}"),
+        ShareLink("bluesky", "Partager sur Bluesky", f"https://bsky.app/intent/compose?{text}"),
+        ShareLink("linkedin", "Partager sur LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        ShareLink("facebook", "Partager sur Facebook", f"https://www.facebook.com/sharer/sharer.php?u={url}"),
+        ShareLink("whatsapp", "Envoyer par WhatsApp", f"https://wa.me/?{text}"),
     )
 
 

@@ -52,7 +52,7 @@ HOME_LABEL = "Accueil"
 SCHEMA = "https://schema.org"
 # What must never appear raw inside <script>: « </script> » would close it, « <!-- »
 # would open a comment. JSON allows the \u escapes everywhere a string may hold them.
-_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
 
 class StructuredDataSettingsError(ValueError):
@@ -100,7 +100,12 @@ class Crumb:
 def to_json_ld(data):
     """JSON text safe to put between <script type="application/ld+json"> and </script>."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_SCRIPT_SAFE)
+    # str.replace, not str.translate: translate goes through a dict lookup per character
+    # on non-ASCII text (every French report), ten times the cost. No escape holds a
+    # character another one replaces, so the order does not matter.
+    for char, escape in _SCRIPT_SAFE:
+        text = text.replace(char, escape)
+    return text
 
 
 def breadcrumb_items(report):

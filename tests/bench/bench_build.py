@@ -731,7 +731,8 @@ measured alternately in the same run, each build in a fresh process.
   run them).
 
 Other measures: `make bench BENCH_ARGS="2000 --profile"` (where a build spends its time,
-on one core), `--ablation` (what each plugin costs), `tests/bench/bench_preview.py 5000 5`.
+on one core), `--ablation` (what each plugin costs), `tests/bench/bench_preview.py 5000 5`,
+`tests/bench/bench_plugins.py /work/main` (each plugin's time, this checkout against another).
 """
     README.write_text(text, encoding="utf-8")
 
