@@ -235,6 +235,21 @@ def test_keyboard_only_type_submit_reach_the_first_result_and_open_it(site, brow
         assert page.locator("article.article h1").inner_text().startswith("Greffe de moelle")
 
 
+def test_the_skip_link_keeps_the_results_shown(site, browser):
+    # Following « Aller au contenu » changes the address (#contenu) and fires popstate:
+    # the results must stay as they are, not be searched again and rebuilt under the
+    # keyboard of a reader tabbing towards them.
+    with recorded_page(browser) as tab:
+        page = open_search(tab, site, "?q=greffe")
+        page.evaluate("document.querySelector('#search-results ol').dataset.marked = 'yes'")
+        page.focus(".skip-link")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => location.hash === '#contenu'")
+        assert "en cours" not in page.inner_text("#search-status")
+        assert page.evaluate("document.querySelector('#search-results ol').dataset.marked") == "yes"
+        assert "greffe-moelle-nantes" in " ".join(result_links(page))
+
+
 def test_focus_is_not_lost_when_the_results_change(site, browser):
     with recorded_page(browser) as tab:
         page = open_search(tab, site, "?q=greffe")

@@ -42,6 +42,7 @@
 
   var pagefindPromise = null;
   var latest = 0;
+  var searched = null; // the state of the last search run, to tell a fragment link from a query
   var shown = null; // {results, count, list, more}
 
   function loadPagefind() {
@@ -253,6 +254,7 @@
 
   function search(state) {
     var ticket = ++latest;
+    searched = state;
     document.title = pageTitle;
     if (!state.q) {
       var focusWasInside = clearResults();
@@ -346,6 +348,10 @@
 
   window.addEventListener("popstate", function () {
     var state = readAddress();
+    if (searched && state.q === searched.q && state.rubrique === searched.rubrique) {
+      // Only the fragment changed (the skip link): the results shown are still the answer.
+      return;
+    }
     fillForm(state);
     search(state);
   });
