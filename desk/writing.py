@@ -40,7 +40,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 
 from desk.pagekeys import adopt_file
 from desk.parallel import BuildCancelled, capture_logs, replay
-from pouls_common.output import same_bytes, write_if_changed
+from pouls_common.output import OutputFolder, same_bytes, write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class DeferredWriter(Writer):
         self._base = None
         self._snapshot = None
         self._snapshot_ids = None
-        self._output_prefix = None
+        self._names = OutputFolder(self.output_path)
         self.stats = WriteStats()
 
     # Pelican calls these --------------------------------------------------------------
@@ -179,7 +179,7 @@ class DeferredWriter(Writer):
     # planning -------------------------------------------------------------------------
 
     def _planned(self, path, text):
-        name = self._name_of(path)
+        name = self._names.relative(path)
         pending, self._pending = self._pending, None
         if pending is None:
             # Written directly (a feed): the text is the file.
@@ -190,19 +190,6 @@ class DeferredWriter(Writer):
         extra = {key: value for key, value in localcontext.items() if key not in base or base[key] is not value}
         self.pages.pop(path, None)  # a later write of a file replaces the earlier one
         self.pages[path] = Page(name=name, path=path, template=template, base=base, extra=extra, shared=self._base)
-
-    def _name_of(self, path):
-        """os.path.relpath(path, self.output_path), without its two abspath() calls for the usual path.
-
-        Pelican's writer hands over sanitised_join(output_path, name): absolute and normalised,
-        inside the output folder; its relative path is then what follows the folder's.
-        """
-        if self._output_prefix is None:
-            self._output_prefix = os.path.join(os.path.abspath(self.output_path), "")
-        prefix = self._output_prefix
-        if path.startswith(prefix) and os.path.normpath(path) == path:
-            return path[len(prefix):]
-        return os.path.relpath(path, self.output_path)
 
     def _base_snapshot(self):
         base = self._base

@@ -253,11 +253,12 @@ def test_a_file_of_a_disabled_reader_is_still_reported(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("output", ["/srv/site/out", "/srv/site/out/", "/", "relative/out"])
-def test_a_planned_page_is_named_as_relpath_names_it(output):
-    from desk.writing import DeferredWriter
+def test_a_written_page_is_named_as_relpath_names_it(output):
+    # The desk's planning and the sitemap both name written pages with OutputFolder.
+    from pouls_common.output import OutputFolder
 
-    writer = DeferredWriter(output, settings=copy.deepcopy(DEFAULT_CONFIG))
+    folder = OutputFolder(output)
     for path in ("/srv/site/out/urgences/un/index.html", "/srv/site/out/feeds/all.atom.xml",
                  "/srv/site/output/a.html", "/srv/site/out/../elsewhere.html", "/srv/site/out//a.html",
                  "/srv/site/out/./a.html", os.path.abspath("relative/out/b.html")):
-        assert writer._name_of(path) == os.path.relpath(path, output), path
+        assert folder.relative(path) == os.path.relpath(path, output), path

@@ -66,7 +66,6 @@ def write_if_changed(path, data):
     return True
 
 
-
 def remove_partial_files(folder, skip=()):
     """Delete the temporaries a killed build left half-written under `folder`; how many.
 
@@ -88,3 +87,24 @@ def remove_partial_files(folder, skip=()):
                 except FileNotFoundError:
                     pass
     return removed
+
+
+class OutputFolder:
+    """Names of the files written under one folder, relative to it.
+
+    `relative(path)` is os.path.relpath(path, folder), without its two abspath() calls for
+    the usual path: Pelican's writer hands over sanitised_join(output_path, name), absolute
+    and normalised, and its relative path is then what follows the folder's. It runs for
+    every page a build writes (the desk's planning, the sitemap's record); any other path
+    goes through relpath.
+    """
+
+    def __init__(self, folder):
+        self.folder = os.fspath(folder)
+        self._prefix = os.path.join(os.path.abspath(self.folder), "")
+
+    def relative(self, path):
+        path = os.fspath(path)
+        if path.startswith(self._prefix) and os.path.normpath(path) == path:
+            return path[len(self._prefix):]
+        return os.path.relpath(path, self.folder)

@@ -54,7 +54,7 @@ from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
 
-from pouls_common.output import write_if_changed
+from pouls_common.output import OutputFolder, write_if_changed
 from pouls_common.reports import is_public
 from pouls_common.settings import read_addresses
 from pouls_common.text import plain_text
@@ -258,8 +258,7 @@ class SiteMapGenerator(Generator):
         # The build's time, for the news sitemap's 48 hours (see the module's docstring).
         self.started = datetime.now(UTC)
         self.written = {}
-        # The output folder as record_page finds it at the start of every written path.
-        self.output_prefix = os.path.join(os.path.abspath(self.output_path), "")
+        self.output_folder = OutputFolder(self.output_path)
         # weak=False: the signal holds the only reference to these bound methods.
         signals.content_written.connect(self.record_page, weak=False)
         signals.finalized.connect(self.write_sitemaps, weak=False)
@@ -274,13 +273,7 @@ class SiteMapGenerator(Generator):
         path = str(path)
         if not path.endswith(".html"):
             return
-        # Called for every page written: a normalised path under the output folder (what
-        # Pelican's writer gives) is cut rather than run through os.path.relpath, which
-        # normalises both paths again. The result is the same; anything else takes relpath.
-        if path.startswith(self.output_prefix) and os.path.normpath(path) == path:
-            relative = path[len(self.output_prefix):]
-        else:
-            relative = os.path.relpath(path, self.output_path)
+        relative = self.output_folder.relative(path)
         if relative.startswith(os.pardir):
             return
         # A normalised relative path has no empty or « . » parts: only the separator changes.
