@@ -225,19 +225,18 @@ class ParallelReading:
     _listing = None  # ((paths, exclude, extensions), files) of the listing _read_everything made
 
     def get_files(self, paths, exclude=None, extensions=None):
-        """Pelican's get_files(), minus two of the three walks of the content folder.
-
-        generate_context() asks for the listing _read_everything() has just made, with the
-        same arguments: it gets that listing (a copy), once. check_disabled_readers() asks
-        for the files of the disabled readers: with none disabled (the usual case), no
-        file can match, so the answer is empty without walking.
-        """
-        if extensions is not None and extensions is not False and not isinstance(extensions, str) and not extensions:
-            return set()
+        """Pelican's get_files(); generate_context() asks for the listing _read_everything()
+        has just made, with the same arguments: it gets that listing (a copy), once."""
         listing, self._listing = self._listing, None
         if listing is not None and listing[0] == (paths, exclude, extensions):
             return set(listing[1])
         return super().get_files(paths, exclude=exclude, extensions=extensions)
+
+    def _check_disabled_readers(self, paths, exclude):
+        # Pelican walks the content folder for the files of the disabled readers: with none
+        # disabled (the usual case), no file can match.
+        if self.readers.disabled_extensions:
+            super()._check_disabled_readers(paths, exclude)
 
     def _read_everything(self, build):
         started = time.perf_counter()
