@@ -12,6 +12,12 @@ without a profiler). It prints, per plugin, the median seconds of each and their
 
 Jinja filters (french_dates, plain_text) run inside template rendering and are not in a
 plugin's row: compare `build run()` for them, or `bench_build.py --profile`.
+
+`--rebuild` compares what an editor waits for after saving one report, as `make html`
+builds it (every core, the build cache): each checkout builds the corpus once with its
+own cache and output folder (not counted), then, run after run, one sentence is added
+to one report (`bench_build._edit_body`) and both checkouts rebuild, alternately. It
+prints the median rebuild and its phases (read, context, plan, render).
 """
 
 import argparse
@@ -31,13 +37,18 @@ sys.path[:0] = [str(HERE)]
 from corpus import make_corpus
 
 
-def timed_build(checkout, corpus, output):
-    """One cold one-core build with `checkout`'s code: {"run": seconds, "plugins": {name: seconds}}."""
+def timed_build(checkout, corpus, output, cache=None):
+    """One build with `checkout`'s code: {"run": seconds, "plugins": {name: seconds}, "phases": …}.
+
+    Without `cache`: cold, on one core. With it: every core, that build cache folder.
+    """
     python = checkout / ".venv" / "bin" / "python"
     if not python.exists():
         sys.exit(f"bench_plugins: {python} is missing; run `make venv` in {checkout}")
     env = {**os.environ, "PYTHONPATH": f"{checkout}{os.pathsep}{checkout / 'plugins'}",
-           "PYTHONDONTWRITEBYTECODE": "1", "POULS_JOBS": "1", "BENCH_COLD": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("POULS_JOBS", None)
+    env.update({"POULS_BUILD_CACHE": str(cache)} if cache else {"POULS_JOBS": "1", "BENCH_COLD": "1"})
     command = [str(python), str(checkout / "tests" / "bench" / "bench_build.py"), "--child", "pouls",
                str(corpus), str(output), "--time-plugins"]
     done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
@@ -52,8 +63,11 @@ def main():
     parser.add_argument("other", type=Path, help="the checkout to compare with (its own .venv), e.g. /work/main")
     parser.add_argument("n", nargs="?", type=int, default=2000, help="reports in the corpus (default 2000)")
     parser.add_argument("--runs", type=int, default=5, help="builds with each checkout (default 5)")
+    parser.add_argument("--rebuild", action="store_true", help="time rebuilds after one edit instead (every core, cache)")
     args = parser.parse_args()
     checkouts = {"this": ROOT, "other": args.other.resolve()}
+    if args.rebuild:
+        return rebuilds(checkouts, args.n, args.runs)
     results = {label: [] for label in checkouts}
     with tempfile.TemporaryDirectory(prefix="bench-plugins-") as tmp:
         corpus = Path(tmp) / "corpus"
@@ -84,6 +98,34 @@ def main():
     row("(all local plugins)", totals["this"], totals["other"])
     run_medians = {label: statistics.median(build["run"] for build in builds) for label, builds in results.items()}
     row("build run()", run_medians["this"], run_medians["other"])
+    return 0
+
+
+def rebuilds(checkouts, n, runs):
+    from bench_build import _edit_body
+
+    results = {label: [] for label in checkouts}
+    with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        make_corpus(corpus, n)
+        folders = {label: (Path(tmp) / f"out-{label}", Path(tmp) / f"cache-{label}") for label in checkouts}
+        for label, (output, cache) in folders.items():
+            first = timed_build(checkouts[label], corpus, output, cache=cache)
+            print(f"  first build {label:5} {first['run']:.2f} s (not counted)", flush=True)
+        for run in range(runs):
+            _edit_body(corpus, n, run)
+            # Both rebuild the same edit, alternately first.
+            for label in ("this", "other") if run % 2 == 0 else ("other", "this"):
+                results[label].append(timed_build(checkouts[label], corpus, *folders[label]))
+                print(f"  run {run + 1}/{runs} {label:5} {results[label][-1]['run']:.2f} s, "
+                      f"{results[label][-1]['rendered']} pages rendered", flush=True)
+    print(f"\nRebuild after one body edit, N={n}, every core, median of {runs} "
+          f"(this: {checkouts['this']}, other: {checkouts['other']})")
+    print(f"  {'':20} {'this':>8} {'other':>8} {'this/other':>10}")
+    for name in ("run", "read", "context", "plan", "render"):
+        this, other = (statistics.median(build["run"] if name == "run" else build["phases"][name]
+                                         for build in results[label]) for label in ("this", "other"))
+        print(f"  {'build run()' if name == 'run' else name:20} {this:8.2f} {other:8.2f} {this / other:10.2f}")
     return 0
 
 
