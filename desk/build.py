@@ -143,8 +143,19 @@ class Build:
         """The page keys of this build's output folder (None for a build without cache)."""
         if self.cache and self.page_keys is None:
             self.page_keys = PageKeys(self.settings, context, content_cache.cache_folder(self.settings),
-                                      reference=self.reference)
+                                      reference=self.reference, tracing=self.traces_pages())
         return self.page_keys
+
+    def traces_pages(self):
+        """Whether pages record what they read, for the next build to skip the unchanged ones.
+
+        Tracing costs a fifth of a build's time. With several processes it is spread over
+        them; a one-process build that read every file (the first build of its cache, or
+        the first after a settings or plugin change, which renders every page anyway)
+        leaves it to the next build, which reads from the cache and so has time to spare:
+        neither is slower than Pelican's own run (tests/bench/README.md, « one core »).
+        """
+        return self.jobs > 1 or any(stats.cached for stats in self.read_stats)
 
     def checkpoint(self):
         """Stop here if the build was cancelled (between files, generators and pages)."""

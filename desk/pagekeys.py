@@ -26,6 +26,9 @@ get new keys; the others keep theirs and are not rendered. A report added, remov
 moved in date changes the structure of the lists every page's navigation looks up:
 every page is rendered again, and only those whose bytes differ are written.
 
+A build may render untraced (`PageKeys(tracing=False)`, desk.build.Build.traces_pages):
+its pages are recorded without a key and the next build renders them again, traced.
+
 The previous build's keys, names and contents read are kept per output folder in the
 build cache (`pages-*.pickle`), with each file's size and modification time: a page is
 skipped only when its key is unchanged and its file is the one that build left.
@@ -440,8 +443,11 @@ _MISSING = object()
 class PageKeys:
     """Decides which planned pages must render, and remembers what each one read."""
 
-    def __init__(self, settings, context, folder, reference=None):
+    def __init__(self, settings, context, folder, reference=None, tracing=True):
         self.settings = settings
+        # False: pages render untraced and are recorded without a key, so the next build
+        # renders them again, traced (Build.page_keys_for says when that pays).
+        self.tracing = tracing
         self.context = context
         self.folder = folder
         self.output = os.path.realpath(settings["OUTPUT_PATH"])
@@ -590,6 +596,8 @@ class PageKeys:
             self._shared_names = {}
             self._groups = {}
             self.index = self._contents_by_identity()
+        if not self.tracing:
+            return
         environments = {id(p.template.environment): p.template.environment for p in pages if p.template is not None}
         for environment in environments.values():
             instrument(environment)
@@ -608,10 +616,16 @@ class PageKeys:
         return previous
 
     def start_tracing(self):
-        _CURRENT.append(_Trace())
+        if self.tracing:
+            _CURRENT.append(_Trace())
 
     def stop_tracing(self, index, page, traces):
         """End the page's trace; its key is computed here, in the process that rendered it."""
+        if not self.tracing:
+            if traces is not None:
+                # Recorded all the same: the file is this build's (not stale) and has no key.
+                traces[index] = (None, (), ())
+            return
         trace = _CURRENT.pop()
         if traces is None:
             return

@@ -272,6 +272,33 @@ def test_a_warm_rebuild_on_one_core_gives_the_same_tree(tmp_path):
     assert tree(site.output) == tree(site.cold())
 
 
+def test_a_first_build_in_one_process_leaves_the_tracing_to_the_next_build(tmp_path):
+    # Tracing would make the first one-process build slower than Pelican's own run:
+    # the next build, reading from the cache, traces every page; the one after skips them.
+    site = Site(tmp_path, SITES / "desk-publish")
+    first = site.build(jobs=1)
+    assert first.read[0].cached == 0 and first.written.rendered == first.written.planned
+    before = mtimes(site.output)
+    second = site.build(jobs=1)
+    assert second.read[0].read == 0
+    assert second.written.rendered == second.written.planned and second.written.written == 0
+    assert mtimes(site.output) == before
+    third = site.build(jobs=1)
+    assert third.written.rendered == 0 and third.written.written == 0
+    assert_same_tree(site.output, site.cold())
+
+
+def test_a_page_moved_after_an_untraced_build_leaves_no_copy_behind(tmp_path):
+    site = Site(tmp_path, SITES / "desk-publish")
+    site.build(jobs=1)  # untraced: every page recorded without a key, but recorded
+    old = site.output / "urgences" / "regulation-de-nuit" / "index.html"
+    assert old.is_file()
+    replace_in(site.content / "articles" / "urgences" / "regulation-de-nuit.md", "Date:", "Slug: nuit-au-samu\nDate:")
+    site.build(jobs=1)
+    assert (site.output / "urgences" / "nuit-au-samu" / "index.html").is_file() and not old.exists()
+    assert_same_tree(site.output, site.cold())
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_warnings_of_reading_processes_reach_the_build_every_time(tmp_path, jobs):
     site = Site(tmp_path, SITES / "desk-publish")
