@@ -38,6 +38,7 @@ from desk.pagekeys import PageKeys
 from desk.parallel import BuildCancelled, build_jobs
 from desk.reading import ReadingArticlesGenerator, ReadingPagesGenerator
 from desk.writing import ChangedOnlyStaticGenerator, DeferredWriter, FlushGenerator, adopt_unchanged_files
+from pouls_common import signals as pouls_signals
 from pouls_common.output import remove_partial_files
 from pouls_common.paths import ROOT
 
@@ -81,7 +82,7 @@ def reset_pelican_state():
     (a plugin not listed in the next build would still run) and the log filter that
     silences a message already seen (the second build would hide its warnings).
     """
-    for value in vars(signals).values():
+    for value in [*vars(signals).values(), *pouls_signals.SIGNALS]:
         receivers = getattr(value, "receivers", None)
         if isinstance(receivers, dict):
             value.receivers.clear()

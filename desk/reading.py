@@ -18,7 +18,8 @@ and skips it, exactly as it does without us.
 
 What may run in a reading process is what reading runs: receivers of
 `content_object_init` that change the object they are given (french_typography does
-that and nothing more). A plugin listening to the `*_preread` or `*_context` signals
+that and nothing more), then those of Pouls's `report_read`
+(pouls_common.signals: per-report work kept in the cache, article_meta's). A plugin listening to the `*_preread` or `*_context` signals
 could expect to run in the build's process, so when one is connected the files are
 read here, in order, as Pelican would.
 
@@ -49,6 +50,7 @@ from pelican.utils import pelican_open
 
 from desk import content_cache, contents
 from desk.parallel import capture_logs, replay
+from pouls_common.signals import report_read
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +129,8 @@ def read_one(generator, path, content_class, keep_object=False):
                 context=generator.context, preread_signal=preread, preread_sender=generator,
                 context_signal=context_signal, context_sender=generator,
             )
+            if isinstance(obj, Article):
+                report_read.send(obj)
         except Exception as error:
             text = "".join(traceback.format_exception(error))
             return Outcome("error", records, message=f"{type(error).__name__}: {error}\n{text}")

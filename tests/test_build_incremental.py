@@ -299,6 +299,25 @@ def test_a_page_moved_after_an_untraced_build_leaves_no_copy_behind(tmp_path):
     assert_same_tree(site.output, site.cold())
 
 
+def test_per_report_work_is_done_when_reading_and_then_kept_in_the_cache(tmp_path, monkeypatch):
+    # article_meta's standfirst and reading time depend on the report alone: they run in
+    # the reading process (pouls_common.signals.report_read), once per file.
+    import article_meta.article_meta as article_meta
+
+    counted = []
+    original = article_meta.reading_time
+    monkeypatch.setattr(article_meta, "reading_time", lambda *args: counted.append(args) or original(*args))
+    site = Site(tmp_path, SITES / "desk-publish")
+    cold = site.build(jobs=1)  # one process: the reading happens here, where it is counted
+    assert len(counted) == cold.read[0].read > 0
+    counted.clear()
+    warm = site.build(jobs=1)
+    assert warm.read[0].read == 0 and counted == []
+    page = site.page("urgences/regulation-de-nuit/index.html")
+    assert re.search(r"\d+\s*min", page.get_text())  # the reading time still shows, from the cache
+    assert_same_tree(site.output, site.cold())
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_warnings_of_reading_processes_reach_the_build_every_time(tmp_path, jobs):
     site = Site(tmp_path, SITES / "desk-publish")

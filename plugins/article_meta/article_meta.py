@@ -40,6 +40,7 @@ from french_typography.french_typography import typographer_for
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report
 from pouls_common.rules import log_finding
+from pouls_common.signals import report_read
 
 from .rules import read_media, repeats_standfirst
 from .video import platform_name
@@ -107,6 +108,25 @@ def validate_settings(pelican):
     require_plugins(pelican, "article_meta", NEEDS)
 
 
+def settle_body(article, options=None):
+    """Drop a first paragraph repeating the standfirst, then set the reading time.
+
+    Depends on the report alone: the desk's reading processes run it once per file
+    (pouls_common.signals.report_read) and the build cache keeps the result.
+    """
+    options = options or ArticleMetaSettings.from_settings(article.settings)
+    meta = article.metadata
+    if "summary" in meta:
+        content, removed = remove_repeated_standfirst(article._content, meta["summary"])
+        if removed:
+            article._content = content
+            # Content.get_content is memoised: forget a body read before the fix.
+            article.get_content.cache.pop((article, article.get_siteurl()), None)
+            logger.debug("article_meta: %s: removed a first paragraph repeating Summary",
+                         article.relative_source_path)
+    article.reading_time = reading_time(article._content, options.words_per_minute)
+
+
 def attach_article_meta(generator):
     """Attach reading time, sources, image, video, clip and transcript; drop a repeated standfirst."""
     options = ArticleMetaSettings.from_settings(generator.settings)
@@ -115,17 +135,9 @@ def attach_article_meta(generator):
     size_cache = {}
     typography = typographer_for(generator.settings)
     for article in every_report(generator):
+        if "reading_time" not in vars(article):  # not read through the desk (a plain pelican run)
+            settle_body(article, options)
         meta = article.metadata
-        if "summary" in meta:
-            content, removed = remove_repeated_standfirst(article._content, meta["summary"])
-            if removed:
-                article._content = content
-                # Content.get_content is memoised: forget a body read before the fix.
-                article.get_content.cache.pop((article, article.get_siteurl()), None)
-                logger.debug("article_meta: %s: removed a first paragraph repeating Summary",
-                             article.relative_source_path)
-        article.reading_time = reading_time(article._content, options.words_per_minute)
-
         media = read_media(meta, content_root, static_paths, size_cache)
         article.sources = [(typography(label), url) for label, url in media.sources]
         article.image = media.image
@@ -145,3 +157,5 @@ def register():
     # pretaxonomy: every report is read and typographed (content_object_init), and no other
     # plugin has looked at the body yet; related articles and feeds run later and see the result.
     signals.article_generator_pretaxonomy.connect(attach_article_meta)
+    # In the reading processes, once per file and then from the build cache.
+    report_read.connect(settle_body)
