@@ -118,7 +118,10 @@ class Digester:
         if shared is not None:
             out.append(shared)
             return
-        if isinstance(value, Content):
+        is_content = _CONTENT_TYPES.get(kind)
+        if is_content is None:
+            is_content = _CONTENT_TYPES[kind] = issubclass(kind, Content)
+        if is_content:
             out.append(f"C{content_identity(value)};")
             return
         if kind is list or kind is tuple:
@@ -126,8 +129,7 @@ class Digester:
                 out.append(f"#{self.structure(value).hex()};")
                 return
             out.append(f"{kind.__name__[0]}{len(value)}(")
-            for item in value:
-                self._emit(item, out)
+            self._emit_each(value, out)
             out.append(")")
             return
         if kind is dict:
@@ -135,9 +137,7 @@ class Digester:
                 out.append(f"#{self.structure(value).hex()};")
                 return
             out.append(f"d{len(value)}(")
-            for key_text, item in _sorted_items(self, value):
-                out.append(key_text)
-                self._emit(item, out)
+            self._emit_mapping(value, out)
             out.append(")")
             return
         if not top:
@@ -146,57 +146,36 @@ class Digester:
             return
         self._emit_object(value, out)
 
+    # The two loops below are _emit's hot path (a report's metadata, its lists of links):
+    # they write strings and None inline, the same text _emit writes, without a call each.
+
+    def _emit_each(self, values, out):
+        emit, append = self._emit, out.append
+        for item in values:
+            if type(item) is str:
+                append(f"s{len(item)}:")
+                append(item)
+            elif item is None:
+                append("N;")
+            else:
+                emit(item, out)
+
+    def _emit_mapping(self, mapping, out):
+        emit, append = self._emit, out.append
+        for key_text, item in _sorted_items(self, mapping):
+            append(key_text)
+            if type(item) is str:
+                append(f"s{len(item)}:")
+                append(item)
+            elif item is None:
+                append("N;")
+            else:
+                emit(item, out)
+
     def _emit_object(self, value, out):
-        name = f"{type(value).__module__}.{type(value).__qualname__}"
-        if isinstance(value, str):  # Markup and other str subclasses
-            out.append(f"{name}{len(value)}:")
-            out.append(str(value))
-        elif isinstance(value, bytes):
-            out.append(f"b{value.hex()};")
-        elif isinstance(value, (int, float, complex)):
-            out.append(f"{name}{value!r};")
-        elif isinstance(value, (list, tuple)):
-            out.append(f"{name}{len(value)}(")
-            for item in value:
-                self._emit(item, out)
-            out.append(")")
-        elif isinstance(value, (dict, types.MappingProxyType)):
-            out.append(f"{name}{len(value)}(")
-            for key_text, item in _sorted_items(self, value):
-                out.append(key_text)
-                self._emit(item, out)
-            out.append(")")
-        elif isinstance(value, (set, frozenset)):
-            out.append(f"{name}(")
-            out.extend(sorted(self.structure(item).hex() for item in value))
-            out.append(")")
-        elif isinstance(value, (datetime, date, time, timedelta, tzinfo)):
-            out.append(f"{name}{value!r};")
-        elif isinstance(value, (types.FunctionType, types.LambdaType)):
-            self._emit_function(value, out)
-        elif isinstance(value, types.MethodType):
-            out.append("method(")
-            self._emit_function(value.__func__, out)
-            self._emit(value.__self__, out)
-            out.append(")")
-        elif isinstance(value, functools.partial):
-            out.append("partial(")
-            for part in (value.func, value.args, value.keywords):
-                self._emit(part, out)
-            out.append(")")
-        elif isinstance(value, (type, types.ModuleType, types.BuiltinFunctionType)):
-            out.append(f"code:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value.__name__)};")
-        elif isinstance(value, re.Pattern):
-            out.append(f"re{value.flags}:{value.pattern!r};")
-        elif isinstance(value, URLWrapper):
-            # Pelican fills _slug on first use, and as_dict() (called for each URL) copies
-            # name and slug into the object: the same state before and after a page shows it.
-            out.append(f"{name}({value.name!r},{value.slug!r},{value._slug_from_name!r}")
-            others = {k: v for k, v in vars(value).items() if k not in _URLWRAPPER_STATE}
-            if others:
-                self._emit(others, out)
-            out.append(")")
-        else:
+        name = _type_name(type(value))
+        form = _form(type(value))
+        if form == _OTHER:
             state = _state_of(value)
             if state is not None:
                 out.append(f"{name}(")
@@ -207,6 +186,49 @@ class Digester:
             if " at 0x" in text:
                 raise Undigestable(type(value).__qualname__)
             out.append(f"{name}{text};")
+        elif form == _STR:  # Markup and other str subclasses
+            out.append(f"{name}{len(value)}:")
+            out.append(str(value))
+        elif form == _BYTES:
+            out.append(f"b{value.hex()};")
+        elif form in (_NUMBER, _TIME):
+            out.append(f"{name}{value!r};")
+        elif form == _SEQUENCE:
+            out.append(f"{name}{len(value)}(")
+            self._emit_each(value, out)
+            out.append(")")
+        elif form == _MAPPING:
+            out.append(f"{name}{len(value)}(")
+            self._emit_mapping(value, out)
+            out.append(")")
+        elif form == _SET:
+            out.append(f"{name}(")
+            out.extend(sorted(self.structure(item).hex() for item in value))
+            out.append(")")
+        elif form == _FUNCTION:
+            self._emit_function(value, out)
+        elif form == _METHOD:
+            out.append("method(")
+            self._emit_function(value.__func__, out)
+            self._emit(value.__self__, out)
+            out.append(")")
+        elif form == _PARTIAL:
+            out.append("partial(")
+            for part in (value.func, value.args, value.keywords):
+                self._emit(part, out)
+            out.append(")")
+        elif form == _CODE:
+            out.append(f"code:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value.__name__)};")
+        elif form == _PATTERN:
+            out.append(f"re{value.flags}:{value.pattern!r};")
+        else:  # _URLWRAPPER
+            # Pelican fills _slug on first use, and as_dict() (called for each URL) copies
+            # name and slug into the object: the same state before and after a page shows it.
+            out.append(f"{name}({value.name!r},{value.slug!r},{value._slug_from_name!r}")
+            others = {k: v for k, v in vars(value).items() if k not in _URLWRAPPER_STATE}
+            if others:
+                self._emit(others, out)
+            out.append(")")
 
     def _emit_function(self, function, out):
         out.append(f"function:{function.__module__}.{function.__qualname__}(")
@@ -254,9 +276,12 @@ def _cell_full(cell):
 
 def _state_of(value):
     if hasattr(value, "__dict__") and not isinstance(value, type):
-        derived = _cached_properties(type(value))
+        kind = type(value)
+        derived, slots = _cached_properties(kind), _slots(kind)
+        if not derived and not slots:
+            return vars(value)  # only read: no copy needed
         state = {k: v for k, v in vars(value).items() if k not in derived} if derived else dict(vars(value))
-        for slot in _slots(type(value)):
+        for slot in slots:
             if hasattr(value, slot):
                 state[slot] = getattr(value, slot)
         return state
@@ -264,6 +289,31 @@ def _state_of(value):
     if slots:
         return {slot: getattr(value, slot) for slot in slots if hasattr(value, slot)}
     return None
+
+
+# How _emit_object writes a value, by the first of these its type belongs to (else _OTHER:
+# its attributes). Decided once per type: a chain of isinstance() per value cost more
+# than the writing.
+_FORMS = (
+    str, bytes, (int, float, complex), (list, tuple), (dict, types.MappingProxyType), (set, frozenset),
+    (datetime, date, time, timedelta, tzinfo), (types.FunctionType, types.LambdaType), types.MethodType,
+    functools.partial, (type, types.ModuleType, types.BuiltinFunctionType), re.Pattern, URLWrapper,
+)
+(_STR, _BYTES, _NUMBER, _SEQUENCE, _MAPPING, _SET, _TIME, _FUNCTION, _METHOD, _PARTIAL, _CODE, _PATTERN,
+ _URLWRAPPER, _OTHER) = range(len(_FORMS) + 1)
+
+
+@functools.cache
+def _form(cls):
+    for form, kinds in enumerate(_FORMS):
+        if issubclass(cls, kinds):
+            return form
+    return _OTHER
+
+
+@functools.cache
+def _type_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 @functools.cache
