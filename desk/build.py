@@ -21,6 +21,7 @@ Pelican's signals, exactly as in a plain build; what reading and rendering proce
 log comes back to this process's loggers, so the warnings below are complete.
 """
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -34,10 +35,12 @@ from pelican.plugins import signals
 from pelican.settings import read_settings
 
 from desk import content_cache, contents
+from desk.background import Background
 from desk.pagekeys import PageKeys
 from desk.parallel import BuildCancelled, build_jobs
 from desk.reading import ReadingArticlesGenerator, ReadingPagesGenerator
 from desk.writing import ChangedOnlyStaticGenerator, DeferredWriter, FlushGenerator, adopt_unchanged_files
+from pouls_common import background
 from pouls_common import signals as pouls_signals
 from pouls_common.output import remove_partial_files
 from pouls_common.paths import ROOT
@@ -125,6 +128,13 @@ class Build:
         self.page_keys = None
         self.read_stats = []
         self.writer = None
+        # Plugins' work that runs on another core until the pages render (pouls_common.background).
+        self.background = Background() if jobs > 1 else None
+
+    def join_background(self):
+        """Before any page renders: the plugins' background work is on the model."""
+        if self.background is not None:
+            self.background.join()
 
     def mark(self, name):
         """Note the end of a phase (for the benchmark's account of where a build's time goes)."""
@@ -203,12 +213,15 @@ class PoulsPelican(Pelican):
         return self.build.writer
 
     def run(self):
+        lent = background.lent(self.build.background) if self.build.background else contextlib.nullcontext()
         try:
-            with contents.shortcuts():
+            with contents.shortcuts(), lent:
                 super().run()
         except BaseException:
             if self.build.writer is not None:
                 self.build.writer.abort()
+            if self.build.background is not None:
+                self.build.background.stop()
             raise
         self.build.finish()
 

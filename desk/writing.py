@@ -214,6 +214,7 @@ class DeferredWriter(Writer):
             return
         pages = list(self.pages.values())
         self.pages = {}
+        self.build.join_background()
         keys = self.build.page_keys_for(context)
         if keys is not None:
             keys.prepare(pages)
@@ -230,6 +231,7 @@ class DeferredWriter(Writer):
         started = time.perf_counter()
         if self.build is not None:
             self.build.mark("plan")
+            self.build.join_background()
         early, early_outcome, rendering = self._early or ([], RenderOutcome(), None)
         self._early = None
         late = list(self.pages.values())

@@ -11,9 +11,11 @@ WITH_FUTURE_DATES says: drafts, hidden and future-dated reports never leak into 
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 
 from pelican import signals
 
+from pouls_common import background
 from pouls_common.plugins import require_plugins
 from pouls_common.reports import every_report, is_public
 from pouls_common.rules import log_finding
@@ -74,18 +76,23 @@ def attach_related_articles(generator):
     listable_ids = {id(article) for article in listable}
     others = [article for article in everyone if id(article) not in listable_ids]
 
-    for_listable, for_others, notices = compute_related(
+    def attach(result):
+        for_listable, for_others, notices = result
+        for finding in notices:
+            # The source is in the finding: pins.py names the file itself.
+            log_finding(logger, finding, finding.values["source"])
+        for article, positions in zip(listable, for_listable, strict=True):
+            article.related_articles = [listable[j] for j in positions]
+        for article, positions in zip(others, for_others, strict=True):
+            article.related_articles = [listable[j] for j in positions]
+
+    # Only the pages read related_articles: the ranking can run on another core meanwhile.
+    background.submit(partial(
+        compute_related,
         [report_from_article(article) for article in listable],
         [report_from_article(article) for article in others],
         settings,
-    )
-    for finding in notices:
-        # The source is in the finding: pins.py names the file itself.
-        log_finding(logger, finding, finding.values["source"])
-    for article, positions in zip(listable, for_listable, strict=True):
-        article.related_articles = [listable[j] for j in positions]
-    for article, positions in zip(others, for_others, strict=True):
-        article.related_articles = [listable[j] for j in positions]
+    ), attach)
     for article in [
         *generator.translations, *generator.drafts_translations, *generator.hidden_translations
     ]:
