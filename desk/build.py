@@ -207,7 +207,9 @@ class PoulsPelican(Pelican):
     def _get_writer(self):
         self.build.mark("context")
         if signals.get_writer.receivers:
-            # A plugin supplies its own writer: it renders as it goes, in this process.
+            # A plugin supplies its own writer: it renders as it goes, in this process,
+            # so the plugins' background work must be on the model before it starts.
+            self.build.join_background()
             return super()._get_writer()
         self.build.writer = DeferredWriter(self.output_path, settings=self.settings, build=self.build)
         return self.build.writer

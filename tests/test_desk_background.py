@@ -100,3 +100,36 @@ def test_related_blocks_and_their_errors_are_the_same_on_one_core_and_on_two(tmp
     assert sorted(one.errors) == sorted(two.errors) and sorted(one.warnings) == sorted(two.warnings)
     page = "urgences/regulation-de-nuit/index.html"
     assert (tmp_path / "one" / page).read_bytes() == (tmp_path / "two" / page).read_bytes()
+
+
+OWN_WRITER = '''
+from pelican import signals
+from pelican.writers import Writer
+
+
+def supply(pelican_object):
+    return Writer
+
+
+def register():
+    signals.get_writer.connect(supply)
+'''
+
+
+def test_a_plugin_supplied_writer_renders_with_the_background_work_on_the_model(tmp_path):
+    # Such a writer renders as soon as it is given pages: the join must come before it.
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "own_writer.py").write_text(OWN_WRITER, encoding="utf-8")
+    site = Site(tmp_path, SITES / "desk-publish")
+    settings = build_site(content=site.content, output=tmp_path / "probe", cache=False, quiet=True).settings
+    overrides = {"PLUGIN_PATHS": [str(plugins), *settings["PLUGIN_PATHS"]],
+                 "PLUGINS": [*settings["PLUGINS"], "own_writer"]}
+    two = build_site(content=site.content, output=tmp_path / "two", jobs=2, cache=False, quiet=True,
+                     overrides=overrides)
+    one = build_site(content=site.content, output=tmp_path / "one", jobs=1, cache=False, quiet=True,
+                     overrides=overrides)
+    assert two.errors == one.errors == [] and two.written is None  # Pelican's own writer wrote
+    page = "hematologie/greffe-en-visio/index.html"
+    assert "Sur le même sujet" in (tmp_path / "two" / page).read_text(encoding="utf-8")
+    assert (tmp_path / "one" / page).read_bytes() == (tmp_path / "two" / page).read_bytes()
