@@ -735,6 +735,11 @@ measured alternately in the same run, each build in a fresh process.
 - *Save → page shown*: tests/bench/bench_preview.py, `make serve` on a synthetic site,
   from the save to the reload event of the open page and the page fetched again with the
   edit; then to the end of the full rebuild that follows.
+- *One core*: every build pinned to CPU 0 (`taskset -c 0`, so POULS_JOBS defaults to 1),
+  against Pouls before desk.build (Pelican's own run with our plugins and theme, no
+  cache). Pouls's cold build (a new cache) renders untraced (`Build.traces_pages`); the
+  first rebuild after one edit renders every page, traced, from the cache; the next
+  one renders only what the edit changed.
 - *Peak memory*: the sum of the PSS of the build process and of every process it forked,
   sampled every 50 ms (pages shared copy-on-write count once).
 - *Publication steps*: `desk.steps.STEPS` (the Pagefind search index, then the `.gz`/`.br`
