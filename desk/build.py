@@ -23,6 +23,8 @@ log comes back to this process's loggers, so the warnings below are complete.
 
 import contextlib
 import logging
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,6 +228,22 @@ class PoulsPelican(Pelican):
                 self.build.background.stop()
             raise
         self.build.finish()
+
+
+def exit_now(code=0):
+    """End a command that built the site, without freeing its objects one by one.
+
+    After a build of 10 000 reports, the interpreter's ordinary exit frees every report,
+    page context and digest in turn: 2.3 s, more than a one-report rebuild renders.
+    When this is called the command's work is done (files written and renamed, the
+    lock released, the caches committed), so what it printed and logged is flushed and
+    the process leaves.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe: nothing to keep
+            stream.flush()
+    os._exit(code)
 
 
 def build_site(settings_file="pelicanconf.py", content=None, output=None, overrides=None, quiet=False,

@@ -32,7 +32,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from desk.build import ROOT, build_site
+from desk.build import ROOT, build_site, exit_now
 from desk.check import run_checks
 from desk.content_cache import cache_folder
 from desk.pagekeys import moved_output
@@ -178,4 +178,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -271,3 +271,23 @@ def test_publication_steps_run_on_the_build_before_it_goes_online(live, monkeypa
     ok, log = run_publish(content, link)
     assert ok, log
     assert (link / "etape.txt").read_text(encoding="utf-8") == "fait"
+
+
+def test_the_command_prints_everything_before_it_leaves(tmp_path):
+    # `python -m desk.publish` ends without the interpreter's teardown (desk.build.exit_now):
+    # what it printed into a pipe (buffered) must still all arrive, with its exit code.
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "sites" / "desk-publish", content)
+    link = tmp_path / "output"
+    command = [sys.executable, "-m", "desk.publish", "--content", str(content), "--output", str(link)]
+    env = python_path()
+    env.pop("PYTHONUNBUFFERED", None)  # a pipe: printed text waits in a buffer, as in a systemd unit
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Construction du site dans " in done.stdout and f"Publié\u00a0: {link} → " in done.stdout
+    # The last line printed (the fixture holds a report dated 2099) arrived too.
+    assert done.stdout.endswith("ils partiront avec la première publication qui suit.\n")
+    (content / "articles" / "urgences" / "regulation-de-nuit.md").write_text("Title: \n", encoding="utf-8")
+    refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode == 1
+    assert "regulation-de-nuit.md" in refused.stdout and "Publié" not in refused.stdout
