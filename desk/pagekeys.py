@@ -46,6 +46,7 @@ import shutil
 import tempfile
 import types
 from datetime import date, datetime, time, timedelta, tzinfo
+from itertools import repeat
 
 from jinja2.filters import FILTERS
 from jinja2.runtime import Macro
@@ -146,24 +147,21 @@ class Digester:
             return
         self._emit_object(value, out)
 
-    # The two loops below are _emit's hot path (a report's metadata, its lists of links):
-    # they write strings and None inline, the same text _emit writes, without a call each.
+    # The loop below is _emit's hot path (a report's metadata, its lists of links): it
+    # writes strings and None inline, the same text _emit writes, without a call each.
+    # A mapping's items come with their key's text before them; a sequence's with "".
 
     def _emit_each(self, values, out):
-        emit, append = self._emit, out.append
-        for item in values:
-            if type(item) is str:
-                append(f"s{len(item)}:")
-                append(item)
-            elif item is None:
-                append("N;")
-            else:
-                emit(item, out)
+        self._emit_items(zip(repeat(""), values), out)
 
     def _emit_mapping(self, mapping, out):
+        self._emit_items(_sorted_items(self, mapping), out)
+
+    def _emit_items(self, pairs, out):
         emit, append = self._emit, out.append
-        for key_text, item in _sorted_items(self, mapping):
-            append(key_text)
+        for key_text, item in pairs:
+            if key_text:
+                append(key_text)
             if type(item) is str:
                 append(f"s{len(item)}:")
                 append(item)
