@@ -8,51 +8,33 @@ again here, so an error surfaces exactly as in a plain build, from this process.
 
 import gc
 import logging
-import multiprocessing
 import os
 import pickle
-import signal
 
-from desk.parallel import capture_logs, replay
+from desk.parallel import capture_logs, fork_child, kill_children, replay
 
 logger = logging.getLogger(__name__)
 
 
 class Background:
     def __init__(self):
-        self.pending = []  # [(pid or None, reader, work, apply)]
+        self.pending = []  # [(pid, reader, work, apply)]: forked, not joined yet
 
     def submit(self, work, apply):
-        context = multiprocessing.get_context("fork")
-        reader, writer = context.Pipe(duplex=False)
+        def logged():
+            with capture_logs() as records:
+                result = work()
+            return records, result
+
         gc.freeze()  # the child's collector then leaves the shared memory alone
         try:
-            pid = os.fork()
+            pid, reader = fork_child(logged)
         except OSError as error:
             logger.debug("desk: no process for background work (%s); done in order", error)
-            reader.close()
-            writer.close()
-            pid = None
-        finally:
-            gc.unfreeze()
-        if pid == 0:  # child
-            code = 1
-            try:
-                reader.close()
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                with capture_logs() as records:
-                    result = work()
-                writer.send_bytes(pickle.dumps((records, result), protocol=pickle.HIGHEST_PROTOCOL))
-                code = 0
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        if pid is None:
             apply(work())
             return
-        writer.close()
+        finally:
+            gc.unfreeze()
         self.pending.append((pid, reader, work, apply))
 
     def join(self):
@@ -75,11 +57,5 @@ class Background:
 
     def stop(self):
         """Kill what still runs (the build is failing or cancelled)."""
-        for pid, reader, _, _ in self.pending:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            reader.close()
+        kill_children(self.pending)
         self.pending = []

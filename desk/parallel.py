@@ -16,7 +16,10 @@ see them once, in the order the parent replays them.
 """
 
 import logging
+import multiprocessing
 import os
+import pickle
+import signal
 import traceback
 from contextlib import contextmanager
 
@@ -60,6 +63,51 @@ def build_jobs(value=None):
             f"(1 builds in one process), or leave it unset to use every core ({available_cores()} here)"
         )
     return number
+
+
+def fork_child(work):
+    """Fork a process that runs `work()` and sends its result back pickled; returns (pid, reader).
+
+    `reader.recv_bytes()` gives the pickle, or raises EOFError when the child raised or
+    died. The child leaves with `os._exit`: none of this process's exit handlers or buffers
+    run twice. Ctrl-C and SIGTERM end it at once (the parent decides what is cancelled).
+    OSError (no process left) goes to the caller, nothing forked.
+    """
+    reader, writer = multiprocessing.get_context("fork").Pipe(duplex=False)
+    try:
+        pid = os.fork()
+    except OSError:
+        reader.close()
+        writer.close()
+        raise
+    if pid == 0:  # child
+        code = 1
+        try:
+            reader.close()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            writer.send_bytes(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    writer.close()
+    return pid, reader
+
+
+def kill_children(children):
+    """SIGKILL and reap forked children, closing their pipes: `children` is [(pid, reader, ...)].
+
+    A child that has already ended is only reaped; this process is left with no zombie.
+    """
+    for pid, reader, *_ in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        reader.close()
 
 
 # ------------------------------------------------------------------------ logs

@@ -30,7 +30,6 @@ import logging
 import multiprocessing
 import os
 import pickle
-import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from pelican.generators import StaticGenerator
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from desk.pagekeys import adopt_file
-from desk.parallel import BuildCancelled, capture_logs, replay
+from desk.parallel import BuildCancelled, capture_logs, fork_child, kill_children, replay
 from pouls_common.output import OutputFolder, same_bytes, write_if_changed
 
 logger = logging.getLogger(__name__)
@@ -414,14 +413,18 @@ class Rendering:
 
     def stop(self):
         """Kill the children (an interrupted build)."""
-        for pid, reader in self.children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            reader.close()
+        kill_children(self.children)
         self.children = []
+
+
+def _render_claimed(pages, order, counter, keys, parent):
+    """In a child: render chunk after chunk until none is left, the parent is gone or a page fails."""
+    mine = RenderOutcome()
+    while os.getppid() == parent:
+        indexes = _claim(counter, order)
+        if indexes is None or not _render_range(pages, indexes, mine, keys):
+            break
+    return mine
 
 
 def start_rendering(pages, children, outcome, keys):
@@ -445,27 +448,7 @@ def start_rendering(pages, children, outcome, keys):
     gc.freeze()
     try:
         for _ in range(children):
-            reader, writer = context.Pipe(duplex=False)
-            pid = os.fork()
-            if pid == 0:  # child
-                code = 1
-                try:
-                    reader.close()
-                    signal.signal(signal.SIGINT, signal.SIG_DFL)
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    mine = RenderOutcome()
-                    while os.getppid() == parent:
-                        indexes = _claim(counter, order)
-                        if indexes is None or not _render_range(pages, indexes, mine, keys):
-                            break
-                    writer.send_bytes(pickle.dumps(mine, protocol=pickle.HIGHEST_PROTOCOL))
-                    code = 0
-                except BaseException:
-                    code = 1
-                finally:
-                    os._exit(code)
-            writer.close()
-            forked.append((pid, reader))
+            forked.append(fork_child(lambda: _render_claimed(pages, order, counter, keys, parent)))
     except BaseException:
         Rendering(pages, order, counter, forked).stop()
         raise
