@@ -3,12 +3,15 @@ core during a build with several processes, in order otherwise, and never lost."
 
 import logging
 import os
+import pickle
 import signal
+import time
 
 import pytest
 
 from desk.background import Background
 from desk.build import build_site
+from desk.parallel import fork_child, kill_children
 from pouls_common import background
 from test_build_incremental import SITES, Site
 
@@ -133,3 +136,34 @@ def test_a_plugin_supplied_writer_renders_with_the_background_work_on_the_model(
     page = "hematologie/greffe-en-visio/index.html"
     assert "Sur le même sujet" in (tmp_path / "two" / page).read_text(encoding="utf-8")
     assert (tmp_path / "one" / page).read_bytes() == (tmp_path / "two" / page).read_bytes()
+
+
+# desk.parallel's fork and kill, shared by the background runner and the page renderers.
+
+
+def test_a_forked_child_sends_its_result_and_a_failing_one_sends_nothing():
+    pid, reader = fork_child(lambda: ("rendu", os.getpid()))
+    text, child = pickle.loads(reader.recv_bytes())
+    assert text == "rendu" and child == pid != os.getpid()
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    reader.close()
+
+    def fails():
+        raise RuntimeError("page cassée")
+
+    pid, reader = fork_child(fails)
+    with pytest.raises(EOFError):
+        reader.recv_bytes()
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 1
+    reader.close()
+
+
+def test_killed_children_are_reaped_and_their_pipes_closed():
+    sleeping = [fork_child(lambda: time.sleep(60)) for _ in range(2)]
+    ended = fork_child(lambda: None)
+    time.sleep(0.2)  # the last one has ended and waits to be reaped
+    kill_children([*sleeping, ended])
+    for pid, reader in [*sleeping, ended]:
+        assert reader.closed
+        with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+            os.waitpid(pid, os.WNOHANG)
