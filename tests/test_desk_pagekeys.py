@@ -39,6 +39,12 @@ def test_equal_values_built_apart_have_one_digest(digest):
     ([1], ["1"]),
     (Link("Lire", "/x/"), Link("Lire", "/y/")),
     ((Link("a", "b"),), (Link("a", "c"),)),
+    # Leaves and small objects inside a container are written inline: still told apart.
+    ([Markup("Santé")], ["Santé"]),
+    ([Markup("a"), "b"], [Markup("ab")]),
+    ([Link("a", "b")], [{"label": "a", "url": "b"}]),
+    ([date(2026, 12, 3)], [datetime(2026, 12, 3)]),
+    ([date(2026, 12, 3)], ["datetime.date(2026, 12, 3);"]),
     ({"k": "v"}, {"k": "w"}),
     ({"k": "v"}, {"l": "v"}),
     (date(2026, 12, 3), datetime(2026, 12, 3)),
