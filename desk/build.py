@@ -22,6 +22,7 @@ log comes back to this process's loggers, so the warnings below are complete.
 """
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -217,6 +218,10 @@ class PoulsPelican(Pelican):
         return self.build.writer
 
     def run(self):
+        with fewer_collections():
+            self._run()
+
+    def _run(self):
         lent = background.lent(self.build.background) if self.build.background else contextlib.nullcontext()
         try:
             with contents.shortcuts(), lent:
@@ -228,6 +233,30 @@ class PoulsPelican(Pelican):
                 self.build.background.stop()
             raise
         self.build.finish()
+
+
+# Python's default (700, 10, 10) suits programs whose objects die young. A build keeps
+# almost everything it makes (reports, their HTML, page contexts, digests) to its end, so
+# each young collection found little and each full one walked the whole model again:
+# 2 500 collections, 2.1 s of the build process's CPU in a cold build of 10 000 reports
+# (largest process 478 MB resident). With these: 30 collections, 0.7 s, 479 MB; a
+# one-edit rebuild 2 070 collections, 1.6 s → 25, 0.3–0.5 s (gc.callbacks, /usr/bin/time).
+BUILD_GC_THRESHOLDS = (50_000, 20, 20)
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Collect garbage less often for the duration of a build; the usual pace after it.
+
+    Cycles still die young at the first generation; the previous pace comes back when the
+    build ends, however it ends, so the preview server frees the builds it no longer needs.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def exit_now(code=0):

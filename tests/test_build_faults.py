@@ -3,18 +3,21 @@ mid-way, a cache that is damaged. Each fails cleanly with a message naming the f
 is followed by a build identical to a cold one.
 """
 
+import gc
 import logging
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from pelican import Pelican
 
-from desk.build import ROOT, build_site, load_settings, reset_pelican_state
+from desk.build import BUILD_GC_THRESHOLDS, ROOT, Build, build_site, load_settings, reset_pelican_state
+from desk.parallel import BuildCancelled
 from desk.publish import PublishError, publish
 from desk.reading import ReadFailed
 from desk.writing import RenderFailed, render_pages
@@ -223,3 +226,25 @@ def test_a_damaged_cache_is_discarded_silently(tmp_path, corpus_and_cold):
     assert result.errors == [] and result.warnings == []
     assert result.read[0].read == 300
     assert_same_tree(output, cold)
+
+
+def test_a_build_collects_garbage_less_often_and_gives_the_usual_pace_back_however_it_ends(tmp_path, monkeypatch):
+    seen = []
+    mark = Build.mark
+    monkeypatch.setattr(Build, "mark", lambda self, name: (seen.append(gc.get_threshold()), mark(self, name)))
+    usual = (700, 10, 10)
+    gc.set_threshold(*usual)
+    content = site_with(tmp_path, {})
+    cache = {"DESK_BUILD_CACHE_PATH": str(tmp_path / "cache")}
+    try:
+        result = build_site(content=content, output=tmp_path / "out", quiet=True, overrides=cache)
+        assert not result.errors
+        assert seen and set(seen) == {BUILD_GC_THRESHOLDS}
+        assert gc.get_threshold() == usual
+        cancel = threading.Event()
+        cancel.set()
+        with pytest.raises(BuildCancelled):
+            build_site(content=content, output=tmp_path / "out", quiet=True, overrides=cache, cancel=cancel)
+        assert gc.get_threshold() == usual
+    finally:
+        gc.set_threshold(*usual)
